@@ -1,0 +1,1 @@
+"""Technical runtime shared by every self-contained system; knows nothing of users, products or orders."""

@@ -1,0 +1,61 @@
+"""Per-system SQLAlchemy engine and sessions: SQLite (WAL, busy timeout, immediate writes) or PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+READ_ONLY = "scs_read_only"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine tuned so a web process and a worker can share one SQLite file, or a pooled PostgreSQL engine."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    """WAL lets readers run beside one writer; the driver's own transaction handling is replaced by ours."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection) -> None:
+    """Take the write lock up front (BEGIN IMMEDIATE) so a read-then-write never fails on a stale snapshot."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (handy in views and tests)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, but SQLite transactions begin deferred (for GET requests)."""
+    return engine.execution_options(**{READ_ONLY: True})

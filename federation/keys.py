@@ -1,0 +1,63 @@
+"""Ed25519 signing keys of the token issuer: generated on first run into the data directory, never committed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+PRIVATE_SUFFIX = ".private.pem"
+PUBLIC_SUFFIX = ".public.pem"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key and the key id (kid) tokens name it by."""
+
+    kid: str
+    private_key: Ed25519PrivateKey
+
+
+def generate_signing_key(keys_dir: Path, kid: str | None = None) -> SigningKey:
+    """Create a new key pair in `keys_dir` (private file mode 0600); it becomes the newest, hence current, key."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    kid = kid or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    private_key = Ed25519PrivateKey.generate()
+    private_path = keys_dir / f"{kid}{PRIVATE_SUFFIX}"
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(
+            private_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    (keys_dir / f"{kid}{PUBLIC_SUFFIX}").write_bytes(
+        private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return SigningKey(kid, private_key)
+
+
+def current_signing_key(keys_dir: Path) -> SigningKey:
+    """The newest private key in `keys_dir`, generated if there is none yet."""
+    candidates = sorted(keys_dir.glob(f"*{PRIVATE_SUFFIX}")) if keys_dir.exists() else []
+    if not candidates:
+        return generate_signing_key(keys_dir)
+    path = candidates[-1]
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(private_key, Ed25519PrivateKey)
+    return SigningKey(path.name.removesuffix(PRIVATE_SUFFIX), private_key)
+
+
+def load_public_keys(keys_dir: Path, extra_files: tuple[Path, ...] = ()) -> dict[str, Ed25519PublicKey]:
+    """Public keys by kid: every `<kid>.public.pem` in `keys_dir` plus configured files (kid = file name)."""
+    files = sorted(keys_dir.glob(f"*{PUBLIC_SUFFIX}")) if keys_dir.exists() else []
+    keys: dict[str, Ed25519PublicKey] = {}
+    for path in [*files, *extra_files]:
+        key = serialization.load_pem_public_key(path.read_bytes())
+        if isinstance(key, Ed25519PublicKey):
+            keys[path.name.removesuffix(PUBLIC_SUFFIX).removesuffix(".pem")] = key
+    return keys

@@ -1,0 +1,42 @@
+"""Step 1 of an event's way: record it in the caller's database transaction, so it is published if and only if the change commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from federation.correlation import current_correlation_id
+from federation.runtime_models import OutboxMessage
+from shared_contracts import Envelope, new_event
+
+
+def add(
+    session: Session,
+    event_type: str,
+    data: BaseModel | Mapping[str, Any],
+    *,
+    aggregate_id: object,
+    aggregate_version: int,
+) -> Envelope:
+    """Validate the event against its contract and add it to the outbox in `session`'s transaction."""
+    envelope = new_event(
+        event_type,
+        data,
+        aggregate_id=str(aggregate_id),
+        aggregate_version=aggregate_version,
+        correlation_id=current_correlation_id(),
+    )
+    session.add(
+        OutboxMessage(
+            event_id=str(envelope.id),
+            producer=envelope.producer,
+            event_type=envelope.type,
+            aggregate_id=envelope.aggregate_id,
+            correlation_id=envelope.correlation_id,
+            body=envelope.to_json_bytes().decode(),
+        )
+    )
+    return envelope

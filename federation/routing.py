@@ -1,0 +1,32 @@
+"""The route table of a resource group's restful/ folder: one readable list of (rule, function, methods)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL rule served by one restful function (the endpoint is the function's name)."""
+
+    rule: str
+    view: Callable
+    methods: Sequence[str] = ("GET",)
+
+    @property
+    def endpoint(self) -> str:
+        """The name url_for() knows the route by."""
+        return self.view.__name__
+
+    @property
+    def is_api(self) -> bool:
+        """JSON API routes authenticate by token and answer errors in JSON."""
+        return self.rule.startswith("/api/")
+
+
+def register_routes(app, routes: Iterable[Route], csrf) -> None:
+    """Add every route to the Flask app; JSON API routes are CSRF-exempt (they require a JSON body or a bearer token)."""
+    for route in routes:
+        view = csrf.exempt(route.view) if route.is_api else route.view
+        app.add_url_rule(route.rule, endpoint=route.endpoint, view_func=view, methods=list(route.methods))

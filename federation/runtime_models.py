@@ -1,0 +1,51 @@
+"""Tables the runtime keeps in every system's database: the outbox of events to publish and the inbox of events applied."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, for timestamps stored by the runtime."""
+    return datetime.now(UTC)
+
+
+class RuntimeBase(DeclarativeBase):
+    """Metadata of the runtime's own tables; each system's migrations include it beside its own models."""
+
+
+class OutboxMessage(RuntimeBase):
+    """An event recorded in the same transaction as the state change it describes, waiting for the relay."""
+
+    __tablename__ = "scs_outbox"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    producer: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(120))
+    aggregate_id: Mapped[str] = mapped_column(String(200))
+    correlation_id: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_scs_outbox_unpublished", "published_at", "seq"),)
+
+
+class InboxMessage(RuntimeBase):
+    """An event this system has applied; written in the same transaction as the effect, so a duplicate applies once."""
+
+    __tablename__ = "scs_inbox"
+
+    consumer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    producer: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(120))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_scs_inbox_freshness", "producer", "processed_at"),)

@@ -1,0 +1,84 @@
+"""Settings of one system, read from the environment names of ARCHITECTURE §9."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
+DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a system's web and worker processes need to know about their surroundings."""
+
+    system: str
+    amqp_url: str
+    namespace: str
+    data_dir: Path
+    database_url: str
+    port: int
+    system_urls: Mapping[str, str]
+    retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
+    prefetch: int = 50
+    relay_poll_seconds: float = 0.2
+    relay_batch_size: int = 200
+    jwt_issuer: str = "scs-user"
+    jwt_audience: str = "scs"
+    public_key_files: tuple[Path, ...] = field(default_factory=tuple)
+    secret_key: str | None = None
+
+    @classmethod
+    def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read a system's settings from `environ` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        upper = system.upper()
+        data_dir = Path(env.get("SCS_DATA_DIR", "./var")).resolve()
+        urls = {
+            name: env.get(f"SCS_{name.upper()}_URL", f"http://localhost:{_port(env, name)}")
+            for name in DEFAULT_PORTS
+        }
+        key_files = tuple(Path(p) for p in env.get("SCS_AUTH_PUBLIC_KEY_FILES", "").split(",") if p.strip())
+        return cls(
+            system=system,
+            amqp_url=env.get(f"SCS_{upper}_AMQP_URL") or env.get("SCS_AMQP_URL", DEFAULT_AMQP_URL),
+            namespace=env.get("SCS_NAMESPACE", "").strip(),
+            data_dir=data_dir,
+            database_url=env.get(f"SCS_{upper}_DATABASE_URL") or f"sqlite:///{data_dir / (system + '.db')}",
+            port=_port(env, system),
+            system_urls=urls,
+            retry_delays_ms=tuple(int(ms) for ms in env.get("SCS_RETRY_DELAYS_MS", "1000,5000,30000").split(",")),
+            prefetch=int(env.get("SCS_PREFETCH", "50")),
+            relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.2")),
+            public_key_files=key_files,
+            secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
+        )
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the user system keeps its signing keys and the others find its public keys."""
+        return self.data_dir / "keys"
+
+    def flask_secret_key(self) -> str:
+        """The configured secret, or one generated on first run into the data directory (never committed)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / f"{self.system}.secret"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def _port(env: Mapping[str, str], system: str) -> int:
+    """The HTTP port of `system`: its SCS_<SYSTEM>_PORT or the default."""
+    return int(env.get(f"SCS_{system.upper()}_PORT", DEFAULT_PORTS.get(system, 5000)))

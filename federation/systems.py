@@ -1,0 +1,86 @@
+"""What a system hands the runtime, and the one table that finds systems by name (like gunicorn's app strings)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.orm import Session
+
+    from federation.routing import Route
+    from shared_contracts import Envelope
+
+    Handler = Callable[[Session, Envelope], None]
+
+SYSTEMS: dict[str, str] = {
+    "user": "systems.user.system:SYSTEM",
+    "catalog": "systems.catalog.system:SYSTEM",
+    "order": "systems.order.system:SYSTEM",
+}
+
+
+@dataclass(frozen=True)
+class System:
+    """A self-contained system as the runtime sees it: its models, route table, event table and extras."""
+
+    name: str
+    package_dir: Path
+    metadata: MetaData
+    routes: Sequence[Route]
+    event_handlers: Mapping[str, Sequence[Handler]]
+    commands: Sequence[click.Command] = ()
+    republishers: Mapping[str, Callable[[Session], int]] = field(default_factory=dict)
+    configure_app: Callable[[Any], None] | None = None
+
+    def create_app(self, test_config: Mapping[str, Any] | None = None):
+        """The system's Flask app (the runtime's factory fed with this system's tables)."""
+        from federation.web import create_system_app
+
+        return create_system_app(self, test_config)
+
+    @property
+    def migrations_dir(self) -> Path:
+        """The system's own Alembic history."""
+        return self.package_dir / "migrations"
+
+    @property
+    def templates_dir(self) -> Path:
+        """The system's own Jinja templates (the shared base layout comes from federation)."""
+        return self.package_dir / "templates"
+
+    @property
+    def consumed_event_types(self) -> list[str]:
+        """The event types this system's worker binds its inbox queue to."""
+        return sorted(self.event_handlers)
+
+
+def merge_event_tables(*tables: Mapping[str, Handler | Sequence[Handler]]) -> dict[str, tuple[Handler, ...]]:
+    """Combine the event tables of a system's resource groups; one event type may have several handlers."""
+    merged: dict[str, tuple[Handler, ...]] = {}
+    for table in tables:
+        for event_type, handlers in table.items():
+            more = tuple(handlers) if isinstance(handlers, (list, tuple)) else (handlers,)
+            merged[event_type] = merged.get(event_type, ()) + more
+    return merged
+
+
+def load_system(name: str) -> System:
+    """Import a system by its name through the SYSTEMS table."""
+    try:
+        target = SYSTEMS[name]
+    except KeyError:
+        raise LookupError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)}") from None
+    module_name, attribute = target.split(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def load_systems(names: Iterable[str] | None = None) -> list[System]:
+    """Import several systems (all of them when `names` is None)."""
+    return [load_system(name) for name in (names or SYSTEMS)]

@@ -1,0 +1,177 @@
+"""The Flask app factory every system uses: settings, database session per request, CSRF, errors, shared layout, health."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from federation import errors
+from federation.auth import TokenVerifier, current_identity, login_url
+from federation.correlation import bind_correlation_id
+from federation.db import make_engine, make_session_factory, read_only
+from federation.routing import register_routes
+from federation.settings import Settings
+from federation.systems import System
+from federation.topology import Names
+
+MAX_REQUEST_BYTES = 1024 * 1024
+NAV_LINKS = (("catalog", "Products"), ("order", "Cart & orders"), ("user", "Account"))
+
+
+@dataclass
+class Runtime:
+    """What the runtime keeps per app: settings, database access and token verification."""
+
+    system: System
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
+    verifier: TokenVerifier
+
+    @property
+    def names(self) -> Names:
+        """Broker names in this app's namespace."""
+        return Names(self.settings.namespace)
+
+
+def create_system_app(system: System, test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build `system`'s Flask app; `test_config` may override Flask keys and SCS_* environment names."""
+    test_config = dict(test_config or {})
+    settings = Settings.from_env(system.name, {**os.environ, **{k: v for k, v in test_config.items() if k.startswith("SCS_")}})
+    app = Flask(f"systems.{system.name}", root_path=str(system.package_dir), template_folder="templates", static_folder="static")
+    app.config.update(
+        SECRET_KEY=settings.flask_secret_key(),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME=f"scs_{system.name}_session",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update({k: v for k, v in test_config.items() if not k.startswith("SCS_")})
+    engine = make_engine(settings.database_url)
+    app.extensions["scs"] = Runtime(
+        system=system,
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(read_only(engine)),
+        verifier=TokenVerifier(settings),
+    )
+    csrf = CSRFProtect(app)
+    errors.init_app(app)
+    app.register_blueprint(_shared_blueprint())
+    register_routes(app, system.routes, csrf)
+    _install_request_hooks(app)
+    if system.configure_app is not None:
+        system.configure_app(app)
+    return app
+
+
+def db_session() -> Session:
+    """The request's database session (read-only transactions for GET/HEAD); closed when the request ends."""
+    if "scs_db_session" not in g:
+        runtime = current_app.extensions["scs"]
+        factory = runtime.read_session_factory if request.method in ("GET", "HEAD") else runtime.session_factory
+        g.scs_db_session = factory()
+    return g.scs_db_session
+
+
+def runtime() -> Runtime:
+    """The current app's runtime (settings, engine, verifier)."""
+    return current_app.extensions["scs"]
+
+
+def _shared_blueprint() -> Blueprint:
+    """The shared layout, error page, stylesheet and health endpoints, served by every system."""
+    here = os.path.dirname(__file__)
+    blueprint = Blueprint(
+        "scs",
+        __name__,
+        template_folder=os.path.join(here, "templates"),
+        static_folder=os.path.join(here, "static"),
+        static_url_path="/_scs/static",
+    )
+
+    @blueprint.get("/healthz")
+    def healthz():
+        """The process is alive."""
+        return jsonify({"status": "ok", "system": current_app.extensions["scs"].system.name})
+
+    @blueprint.get("/readyz")
+    def readyz():
+        """The database answers and the broker accepts connections."""
+        checks = {"database": _database_ready(), "broker": _broker_ready()}
+        ready = all(checks.values())
+        return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+
+    return blueprint
+
+
+def _database_ready() -> bool:
+    """Can we run a query?"""
+    try:
+        with runtime().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def _broker_ready() -> bool:
+    """Does the broker's port accept a TCP connection?"""
+    url = urlparse(runtime().settings.amqp_url)
+    try:
+        with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _install_request_hooks(app: Flask) -> None:
+    """Correlation id per request, security headers, the layout's context, and session clean-up."""
+
+    @app.before_request
+    def _bind_correlation_id():
+        g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Request-ID", g.get("correlation_id", ""))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; form-action 'self' "
+            + " ".join(runtime().settings.system_urls.values())
+            + "; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.teardown_appcontext
+    def _close_session(_error):
+        session = g.pop("scs_db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.context_processor
+    def _layout_context():
+        settings = runtime().settings
+        return {
+            "current_identity": current_identity(),
+            "system_name": settings.system,
+            "system_urls": settings.system_urls,
+            "nav_links": NAV_LINKS,
+            "login_url": login_url,
+        }

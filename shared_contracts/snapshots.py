@@ -1,0 +1,94 @@
+"""Write and check JSON Schema snapshots of each event version: `python -m shared_contracts.snapshots`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .compatibility import breaking_changes
+from .envelope import Envelope
+from .registry import EVENT_TYPES
+
+SCHEMA_DIR = Path(__file__).with_name("schemas")
+ENVELOPE_FILE = "envelope.json"
+
+
+def snapshot_name(event_type: str, version: int) -> str:
+    """File name of one event version's snapshot, e.g. 'order.placed.v1.json'."""
+    return f"{event_type}.v{version}.json"
+
+
+def snapshot_label(name: str) -> str:
+    """Readable label of a snapshot file: 'order.placed.v1.json' -> 'order.placed v1'."""
+    stem = name.removesuffix(".json")
+    event_type, dot_v, version = stem.rpartition(".v")
+    return f"{event_type} v{version}" if dot_v and version.isdigit() else stem
+
+
+def current_schemas() -> dict[str, dict[str, Any]]:
+    """File name -> JSON Schema generated from the models as they are now."""
+    schemas = {ENVELOPE_FILE: Envelope.model_json_schema()}
+    for event_type, spec in sorted(EVENT_TYPES.items()):
+        for version, model in sorted(spec.versions.items()):
+            schemas[snapshot_name(event_type, version)] = model.model_json_schema()
+    return schemas
+
+
+def render(schema: dict[str, Any]) -> str:
+    """Stable text of a schema: pretty-printed, sorted keys, trailing newline."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_snapshots(directory: Path = SCHEMA_DIR) -> dict[str, dict[str, Any]]:
+    """File name -> JSON Schema of every snapshot on disk."""
+    return {path.name: json.loads(path.read_text("utf-8")) for path in sorted(directory.glob("*.json"))}
+
+
+def check(directory: Path = SCHEMA_DIR) -> list[str]:
+    """Breaking changes of the current models against the snapshots on disk."""
+    current = current_schemas()
+    problems: list[str] = []
+    for name, old in load_snapshots(directory).items():
+        if name not in current:
+            problems.append(f"{name}: snapshot has no registered model (event version removed?)")
+            continue
+        problems += breaking_changes(old, current[name], where=snapshot_label(name))
+    return problems
+
+
+def write(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Write every current schema; returns the files whose content changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, schema in current_schemas().items():
+        path = directory / name
+        text = render(schema)
+        if not path.exists() or path.read_text("utf-8") != text:
+            path.write_text(text, "utf-8")
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write snapshots, refusing breaking changes unless --force."""
+    parser = argparse.ArgumentParser(prog="python -m shared_contracts.snapshots", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only report breaking changes")
+    parser.add_argument("--force", action="store_true", help="overwrite even when changes are breaking")
+    args = parser.parse_args(argv)
+    problems = check()
+    for problem in problems:
+        print(f"BREAKING {problem}", file=sys.stderr)
+    if args.check or (problems and not args.force):
+        if problems and not args.check:
+            print("not written: add a new schema_version instead (or --force)", file=sys.stderr)
+        return 1 if problems else 0
+    for path in write():
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Test helpers for the runtime: a consumer running in a background thread, raw publishing, queue inspection."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pika
+from sqlalchemy.orm import Session, sessionmaker
+
+from federation.consumer import EventConsumer
+from federation.topology import Names
+from shared_contracts import Envelope, to_amqp
+from tests.conftest import TEST_RETRY_DELAYS_MS
+
+
+@contextmanager
+def running_consumer(
+    *, system, amqp_url: str, namespace: str, session_factory: sessionmaker[Session]
+) -> Iterator[EventConsumer]:
+    """Run `system`'s consumer on its own event loop in a thread for the duration of the block."""
+    consumer = EventConsumer(
+        system=system.name,
+        amqp_url=amqp_url,
+        names=Names(namespace),
+        handlers=system.event_handlers,
+        session_factory=session_factory,
+        retry_delays_ms=TEST_RETRY_DELAYS_MS,
+        prefetch=20,
+    )
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    failure: list[BaseException] = []
+
+    def _run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(consumer.run(stop))
+        except BaseException as error:  # surfaced to the test below
+            failure.append(error)
+            consumer.ready.set()
+
+    thread = threading.Thread(target=_run, daemon=True)
+    thread.start()
+    consumer.ready.wait(15)
+    if failure:
+        raise failure[0]
+    try:
+        yield consumer
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)
+
+
+def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, properties: dict | None = None) -> None:
+    """Publish bytes straight to an exchange, as a misbehaving or duplicating producer would."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(**{"delivery_mode": 2, **(properties or {})}))
+    finally:
+        connection.close()
+
+
+def publish_event(amqp_url: str, namespace: str, envelope: Envelope) -> None:
+    """Publish a real event to its producer's exchange."""
+    message = to_amqp(envelope)
+    publish_raw(amqp_url, Names(namespace).events_exchange(envelope.producer), message.routing_key, message.body, message.properties)
+
+
+def drain_queue(amqp_url: str, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
+    """Take every message currently in `queue` (acked), with its properties."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    messages = []
+    try:
+        channel = connection.channel()
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return messages
+            messages.append((properties, body))
+    finally:
+        connection.close()
+
+
+def queue_depth(amqp_url: str, queue: str) -> int:
+    """Messages ready in `queue`."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()

@@ -1,0 +1,82 @@
+"""A tiny system used to test the runtime on its own: a product source table and a replica of catalog products."""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from pathlib import Path
+
+from sqlalchemy import Boolean, Integer, String, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from federation.consumer import EventRejected
+from federation.replica import upsert_if_newer
+from federation.systems import System
+from shared_contracts import Envelope
+
+
+class SampleBase(DeclarativeBase):
+    """Metadata of the sample system."""
+
+
+class Gadget(SampleBase):
+    """Source rows whose changes the tests record together with outbox events."""
+
+    __tablename__ = "gadget"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ProductCopy(SampleBase):
+    """A replica of catalog products, as a consuming system would keep it."""
+
+    __tablename__ = "product_copy"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    discontinued: Mapped[bool] = mapped_column(Boolean, default=False)
+    aggregate_version: Mapped[int] = mapped_column(Integer)
+    handled_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def on_product_changed(session: Session, event: Envelope) -> None:
+    """Upsert the copy if newer; names trigger the failure paths the tests need."""
+    data = event.data
+    if data.name == "always-fails":
+        raise RuntimeError("this handler always fails")
+    if data.name == "reject-me":
+        raise EventRejected("the sample system refuses products named reject-me")
+    crash_marker = os.environ.get("SAMPLE_CRASH_MARKER")
+    if data.name == "crash-once" and crash_marker and not Path(crash_marker).exists():
+        Path(crash_marker).write_text("crashed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    upsert_if_newer(
+        session,
+        ProductCopy,
+        {
+            "id": str(data.id),
+            "name": data.name,
+            "price_cents": data.price_cents,
+            "discontinued": data.discontinued,
+            "aggregate_version": event.aggregate_version,
+        },
+    )
+    session.execute(
+        update(ProductCopy).where(ProductCopy.id == str(data.id)).values(handled_count=ProductCopy.handled_count + 1)
+    )
+
+
+SAMPLE = System(
+    name="sample",
+    package_dir=Path(__file__).parent,
+    metadata=SampleBase.metadata,
+    routes=[],
+    event_handlers={
+        "catalog.product.created": (on_product_changed,),
+        "catalog.product.updated": (on_product_changed,),
+        "catalog.product.discontinued": (on_product_changed,),
+    },
+)
