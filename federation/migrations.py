@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Engine
@@ -29,6 +32,9 @@ def upgrade(system: System, settings: Settings, revision: str = "head", engine: 
 
 def revision(system: System, settings: Settings, message: str) -> None:
     """Autogenerate a new migration from the difference between the models and the database."""
+    template = system.migrations_dir / "script.py.mako"
+    if not template.exists():  # Alembic reads the template from the history's folder; ours is shared
+        shutil.copy(Path(__file__).with_name("script.py.mako"), template)
     command.revision(alembic_config(system, settings), message=message, autogenerate=True)
 
 
