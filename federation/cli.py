@@ -9,6 +9,7 @@ import click
 
 from federation.settings import Settings
 from federation.systems import SYSTEMS, load_system, load_systems
+from federation.topology import Names
 
 SYSTEM_NAME = click.Choice(sorted(SYSTEMS))
 
@@ -57,6 +58,31 @@ def worker(system: str) -> None:
     run_worker(load_system(system), Settings.from_env(system))
 
 
+@main.command()
+@click.option("--demo", is_flag=True, help="load the demo data set once the systems are up")
+@click.option("--web-workers", default=2, show_default=True, help="gunicorn workers per system")
+def up(demo: bool, web_workers: int) -> None:
+    """Start all three systems natively (web + worker each), after applying their migrations."""
+    from federation import up as federation_up
+    from federation.migrations import upgrade as apply
+
+    amqp_url = Settings.from_env("user").amqp_url
+    if not federation_up.broker_reachable(amqp_url):
+        raise click.ClickException(
+            f"RabbitMQ is not reachable at {amqp_url} — start one (e.g. `rabbitmq-server -detached`, or "
+            "`docker run -d -p 5672:5672 rabbitmq:3.13-management`) or set SCS_AMQP_URL."
+        )
+    systems = load_systems()
+    for system in systems:
+        apply(system, Settings.from_env(system.name))
+    names = [system.name for system in systems]
+    click.echo(federation_up.start_message(names))
+    children = federation_up.children_for(names, web_workers)
+    if demo:
+        children.append(federation_up.Child("demo-data", [sys.executable, "-m", "federation.cli", "demo-data"], oneshot=True))
+    sys.exit(federation_up.run(children))
+
+
 @main.group()
 def db() -> None:
     """Database migrations, one Alembic history per system."""
@@ -83,6 +109,105 @@ def revision(system: str, message: str) -> None:
     make(load_system(system), Settings.from_env(system), message)
 
 
+@main.group()
+def dlq() -> None:
+    """Inspect and act on a system's dead letters."""
+
+
+@dlq.command("list")
+@click.argument("system", type=SYSTEM_NAME)
+def dlq_list(system: str) -> None:
+    """List SYSTEM's dead letters with their reasons (they stay in the queue)."""
+    from federation.dead_letters import list_dead_letters
+
+    settings = Settings.from_env(system)
+    letters = list_dead_letters(settings.amqp_url, Names(settings.namespace), system)
+    for letter in letters:
+        click.echo(f"{letter.message_id}  {letter.event_type or '?':<28} {letter.dead_lettered_at or '-':<32} {letter.reason}")
+    click.echo(f"{len(letters)} dead letter(s) in {system}")
+
+
+@dlq.command("replay")
+@click.argument("system", type=SYSTEM_NAME)
+@click.argument("message_ids", nargs=-1)
+def dlq_replay(system: str, message_ids: tuple[str, ...]) -> None:
+    """Send SYSTEM's dead letters (all, or the given ids) back to its inbox queue."""
+    from federation.dead_letters import replay
+
+    settings = Settings.from_env(system)
+    replayed = replay(settings.amqp_url, Names(settings.namespace), system, message_ids or None)
+    _report_missing(message_ids, replayed)
+    click.echo(f"replayed {len(replayed)} dead letter(s) into {system}")
+
+
+@dlq.command("discard")
+@click.argument("system", type=SYSTEM_NAME)
+@click.argument("message_ids", nargs=-1, required=True)
+def dlq_discard(system: str, message_ids: tuple[str, ...]) -> None:
+    """Drop the given dead letters of SYSTEM for good."""
+    from federation.dead_letters import discard
+
+    settings = Settings.from_env(system)
+    discarded = discard(settings.amqp_url, Names(settings.namespace), system, message_ids)
+    _report_missing(message_ids, discarded)
+    click.echo(f"discarded {len(discarded)} dead letter(s) of {system}")
+
+
+def _report_missing(wanted: tuple[str, ...], found: list) -> None:
+    """Fail (exit 1) naming the ids that were not in the queue."""
+    missing = sorted(set(wanted) - {letter.message_id for letter in found})
+    if missing:
+        raise click.ClickException(f"not in the dead-letter queue: {', '.join(missing)}")
+
+
+@main.command()
+@click.argument("system", type=SYSTEM_NAME)
+@click.option("--from", "producer", type=SYSTEM_NAME, required=True, help="the system whose data SYSTEM copies")
+def resync(system: str, producer: str) -> None:
+    """Rebuild SYSTEM's copy of PRODUCER's data from a full re-publication."""
+    from federation.resync import resync as run_resync
+
+    try:
+        count = run_resync(load_system(system), load_system(producer), Settings.from_env(producer))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{producer} re-published {count} event(s); {system}'s worker applies them idempotently")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def status(as_json: bool) -> None:
+    """Per system: reachable, outbox backlog, queue depth, dead letters, replica freshness."""
+    import dataclasses
+    import json
+
+    from federation.status import system_status
+
+    report = [system_status(Settings.from_env(name)) for name in SYSTEMS]
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(entry) for entry in report], indent=2))
+        return
+    click.echo(f"{'system':<9}{'web':<6}{'db':<6}{'outbox':>8}{'inbox':>8}{'dlq':>6}  freshness (s since last event)")
+    for entry in report:
+        freshness = ", ".join(f"{p}: {s}" for p, s in sorted(entry.seconds_since_last_event.items())) or "-"
+        click.echo(
+            f"{entry.system:<9}{_yes(entry.web_reachable):<6}{_yes(entry.database_reachable):<6}"
+            f"{_num(entry.outbox_backlog):>8}{_num(entry.inbox_depth):>8}{_num(entry.dead_letters):>6}  {freshness}"
+        )
+        for error in entry.errors:
+            click.echo(f"         ! {error}")
+
+
+def _yes(value: bool) -> str:
+    """A status word that stands out when something is down."""
+    return "up" if value else "DOWN"
+
+
+def _num(value: int | None) -> str:
+    """A figure, or '?' when it could not be read."""
+    return "?" if value is None else str(value)
+
+
 def _add_system_commands() -> None:
     """Commands that systems contribute (e.g. `scs users add` from the user system)."""
     for name in SYSTEMS:
@@ -97,3 +222,6 @@ def _add_system_commands() -> None:
 
 
 _add_system_commands()
+
+if __name__ == "__main__":
+    main()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -157,7 +158,7 @@ class EventConsumer:
             content_type=message.content_type,
             content_encoding=message.content_encoding,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
+            message_id=message.message_id or uuid.uuid4().hex,
             correlation_id=message.correlation_id,
             type=message.type,
             app_id=message.app_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,9 +12,12 @@ import pika
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.consumer import EventConsumer
+from federation.runtime_models import InboxMessage
 from federation.topology import Names
-from shared_contracts import Envelope, to_amqp
+from shared_contracts import Envelope, new_event, to_amqp
+from shared_contracts.examples import example_data
 from tests.conftest import TEST_RETRY_DELAYS_MS
+from tests.federation.sample_system import ProductCopy
 
 
 @contextmanager
@@ -93,3 +97,22 @@ def queue_depth(amqp_url: str, queue: str) -> int:
         return connection.channel().queue_declare(queue, passive=True).method.message_count
     finally:
         connection.close()
+
+
+def product_event(version: int, product_id: str | None = None, name: str = "Mug", event_type="catalog.product.updated"):
+    """A real catalog event for the sample system to copy."""
+    product_id = product_id or str(uuid.uuid4())
+    data = {**example_data(event_type), "id": product_id, "name": name}
+    return new_event(event_type, data, aggregate_id=product_id, aggregate_version=version)
+
+
+def copy_of(session_factory, product_id: str) -> ProductCopy | None:
+    """The sample system's copy of a product."""
+    with session_factory() as session:
+        return session.get(ProductCopy, product_id)
+
+
+def applied(session_factory, envelope) -> bool:
+    """Has the consumer recorded this event in its inbox?"""
+    with session_factory() as session:
+        return session.get(InboxMessage, ("sample", str(envelope.id))) is not None

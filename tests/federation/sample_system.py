@@ -47,6 +47,8 @@ def on_product_changed(session: Session, event: Envelope) -> None:
     data = event.data
     if data.name == "always-fails":
         raise RuntimeError("this handler always fails")
+    if data.name == "fails-until-fixed" and not Path(os.environ.get("SAMPLE_FIXED_MARKER", "/nonexistent")).exists():
+        raise RuntimeError("not fixed yet")
     if data.name == "reject-me":
         raise EventRejected("the sample system refuses products named reject-me")
     crash_marker = os.environ.get("SAMPLE_CRASH_MARKER")

@@ -4,50 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
-from federation.db import make_engine, make_session_factory
-from federation.runtime_models import InboxMessage, RuntimeBase
+from federation.runtime_models import InboxMessage
 from federation.topology import Names
-from shared_contracts import new_event, to_amqp
-from shared_contracts.examples import example_data
+from shared_contracts import to_amqp
 from tests.conftest import wait_for
-from tests.federation.harness import drain_queue, publish_event, publish_raw, queue_depth, running_consumer
-from tests.federation.sample_system import SAMPLE, ProductCopy, SampleBase
-
-
-@pytest.fixture
-def session_factory(database_url):
-    engine = make_engine(database_url)
-    SampleBase.metadata.create_all(engine)
-    RuntimeBase.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def consumer(session_factory, amqp_url, namespace):
-    with running_consumer(system=SAMPLE, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory) as running:
-        yield running
-
-
-def product_event(version: int, product_id: str | None = None, name: str = "Mug", event_type="catalog.product.updated"):
-    """A real catalog event for the sample system to copy."""
-    product_id = product_id or str(uuid.uuid4())
-    data = {**example_data(event_type), "id": product_id, "name": name}
-    return new_event(event_type, data, aggregate_id=product_id, aggregate_version=version)
-
-
-def copy_of(session_factory, product_id: str) -> ProductCopy | None:
-    with session_factory() as session:
-        return session.get(ProductCopy, product_id)
-
-
-def applied(session_factory, envelope) -> bool:
-    """Has the consumer recorded this event in its inbox?"""
-    with session_factory() as session:
-        return session.get(InboxMessage, ("sample", str(envelope.id))) is not None
+from tests.federation.harness import (
+    applied,
+    copy_of,
+    drain_queue,
+    product_event,
+    publish_event,
+    publish_raw,
+    queue_depth,
+)
 
 
 def test_a_duplicate_delivery_applies_once(consumer, session_factory, amqp_url, namespace):

@@ -8,21 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from federation import outbox
-from federation.db import make_engine, make_session_factory
-from federation.runtime_models import OutboxMessage, RuntimeBase
+from federation.runtime_models import OutboxMessage
 from shared_contracts import InvalidEventData, from_amqp
 from shared_contracts.examples import example_data
-from tests.federation.sample_system import Gadget, SampleBase
-
-
-@pytest.fixture
-def session_factory(database_url):
-    """Sessions on a database holding the sample and runtime tables."""
-    engine = make_engine(database_url)
-    SampleBase.metadata.create_all(engine)
-    RuntimeBase.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+from tests.federation.sample_system import Gadget
 
 
 def _count(session, model) -> int:

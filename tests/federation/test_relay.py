@@ -8,9 +8,7 @@ import pytest
 from pika.exceptions import AMQPConnectionError
 
 from federation import outbox
-from federation.db import make_engine, make_session_factory
 from federation.relay import OutboxRelay, outbox_backlog
-from federation.runtime_models import RuntimeBase
 from federation.topology import Names, Subscription, publisher_declaration
 from shared_contracts import from_amqp
 from shared_contracts.examples import example_data
@@ -18,14 +16,6 @@ from tests.conftest import TEST_RETRY_DELAYS_MS
 from tests.federation.harness import drain_queue
 
 UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1/"
-
-
-@pytest.fixture
-def session_factory(database_url):
-    engine = make_engine(database_url)
-    RuntimeBase.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _relay(amqp_url, namespace, session_factory) -> OutboxRelay:

@@ -1,0 +1,117 @@
+"""`scs up`: every system's web server and worker as child processes, one prefixed stream of output, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from federation.settings import Settings
+
+COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m")
+RESET = "\033[0m"
+
+
+@dataclass
+class Child:
+    """One process of the federation and the prefix its lines carry."""
+
+    name: str
+    argv: list[str]
+    oneshot: bool = False
+    process: subprocess.Popen | None = None
+
+
+def broker_reachable(amqp_url: str, timeout: float = 2.0) -> bool:
+    """Does the broker's port accept TCP connections?"""
+    url = urlparse(amqp_url)
+    try:
+        with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def children_for(systems: list[str], web_workers: int) -> list[Child]:
+    """A web and a worker process per system."""
+    scs = [sys.executable, "-m", "federation.cli"]
+    children = []
+    for system in systems:
+        children.append(Child(f"{system}-web", [*scs, "web", system, "--workers", str(web_workers)]))
+        children.append(Child(f"{system}-worker", [*scs, "worker", system]))
+    return children
+
+
+def run(children: list[Child], stop_timeout: float = 5.0) -> int:
+    """Start the children, copy their output with a prefix, stop them all when one dies or on Ctrl-C."""
+    width = max(len(child.name) for child in children)
+    use_colour = sys.stdout.isatty()
+    selector = selectors.DefaultSelector()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for index, child in enumerate(children):
+        child.process = subprocess.Popen(
+            child.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        prefix = f"{child.name:<{width}} | "
+        if use_colour:
+            prefix = f"{COLOURS[index % len(COLOURS)]}{prefix}{RESET}"
+        selector.register(child.process.stdout, selectors.EVENT_READ, prefix)
+
+    stopping = False
+
+    def _stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    exit_code = 0
+    try:
+        while not stopping:
+            for key, _ in selector.select(timeout=0.2):
+                line = key.fileobj.readline()
+                if line:
+                    sys.stdout.write(key.data + line.decode(errors="replace"))
+                    sys.stdout.flush()
+                else:
+                    selector.unregister(key.fileobj)
+            dead = [c for c in children if c.process.poll() not in (None, *((0,) if c.oneshot else ()))]
+            if dead:
+                for child in dead:
+                    print(f"scs up: {child.name} exited with code {child.process.returncode}; stopping everything")
+                exit_code = 1
+                break
+    finally:
+        _terminate(children, stop_timeout)
+    return exit_code
+
+
+def _terminate(children: list[Child], timeout: float) -> None:
+    """SIGTERM every child's process group, then SIGKILL what is still alive after `timeout` seconds."""
+    for child in children:
+        if child.process and child.process.poll() is None:
+            os.killpg(child.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.process.pid, signal.SIGKILL)
+            child.process.wait()
+
+
+def start_message(systems: list[str]) -> str:
+    """The lines that tell the user where the UIs are."""
+    lines = ["scs up: starting " + ", ".join(systems)]
+    for system in systems:
+        lines.append(f"  {system:<8} {Settings.from_env(system).system_urls[system]}/")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
