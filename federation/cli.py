@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+import os
+import shutil
 import sys
 
 import click
@@ -14,15 +15,49 @@ from federation.topology import Names
 SYSTEM_NAME = click.Choice(sorted(SYSTEMS))
 
 
-def _configure_logging() -> None:
-    """Readable lines prefixed with the logger name."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+class _Commands(click.Group):
+    """The built-in commands plus those systems contribute (e.g. `scs users`), imported only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, for --help."""
+        return sorted({*super().list_commands(ctx), *_system_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A built-in command, else one a system contributes."""
+        return super().get_command(ctx, name) or _system_commands().get(name)
 
 
-@click.group()
+def _system_commands() -> dict[str, click.Command]:
+    """Commands contributed by the systems (importing them)."""
+    commands = {}
+    for name in SYSTEMS:
+        try:
+            system = load_system(name)
+        except ModuleNotFoundError as error:  # a checkout without that system (yet)
+            if not (error.name or "").startswith("systems"):
+                raise
+            continue
+        commands.update({command.name: command for command in system.commands})
+    return commands
+
+
+def _prepare_process(system: str, kind: str) -> Settings:
+    """Logging with the process name, and the metrics directory shared by the system's processes (before any system import)."""
+    from federation.logs import configure_logging
+
+    settings = Settings.from_env(system)
+    configure_logging(f"{system}-{kind}")
+    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.metrics_dir))
+    return settings
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Run and operate the user, catalog and order systems."""
-    _configure_logging()
+    from federation.logs import configure_logging
+
+    configure_logging("scs")
 
 
 @main.command()
@@ -33,8 +68,14 @@ def web(system: str, workers: int, bind: str | None) -> None:
     """Serve SYSTEM's web UI and JSON API with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
-    settings = Settings.from_env(system)
-    options = {"bind": bind or f"127.0.0.1:{settings.port}", "workers": workers, "accesslog": "-", "timeout": 30}
+    settings = _prepare_process(system, "web")
+    options = {
+        "bind": bind or f"127.0.0.1:{settings.port}",
+        "workers": workers,
+        "timeout": 30,
+        "graceful_timeout": 5,
+        "child_exit": _forget_worker_metrics,
+    }
 
     class _Server(BaseApplication):
         """gunicorn serving the system's app factory."""
@@ -53,9 +94,17 @@ def web(system: str, workers: int, bind: str | None) -> None:
 @click.argument("system", type=SYSTEM_NAME)
 def worker(system: str) -> None:
     """Run SYSTEM's consumers and outbox relay until interrupted."""
+    settings = _prepare_process(system, "worker")
     from federation.worker import run_worker
 
-    run_worker(load_system(system), Settings.from_env(system))
+    run_worker(load_system(system), settings)
+
+
+def _forget_worker_metrics(_server, worker) -> None:
+    """gunicorn hook: drop the live gauges of a worker process that exited."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 @main.command()
@@ -74,7 +123,9 @@ def up(demo: bool, web_workers: int) -> None:
         )
     systems = load_systems()
     for system in systems:
-        apply(system, Settings.from_env(system.name))
+        settings = Settings.from_env(system.name)
+        apply(system, settings)
+        shutil.rmtree(settings.metrics_dir, ignore_errors=True)  # counters start afresh with the processes
     names = [system.name for system in systems]
     click.echo(federation_up.start_message(names))
     children = federation_up.children_for(names, web_workers)
@@ -207,21 +258,6 @@ def _num(value: int | None) -> str:
     """A figure, or '?' when it could not be read."""
     return "?" if value is None else str(value)
 
-
-def _add_system_commands() -> None:
-    """Commands that systems contribute (e.g. `scs users add` from the user system)."""
-    for name in SYSTEMS:
-        try:
-            system = load_system(name)
-        except ModuleNotFoundError as error:  # a checkout without that system yet
-            if not (error.name or "").startswith("systems"):
-                raise
-            continue
-        for command in system.commands:
-            main.add_command(command)
-
-
-_add_system_commands()
 
 if __name__ == "__main__":
     main()

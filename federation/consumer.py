@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation import metrics
 from federation.correlation import bind_correlation_id
 from federation.runtime_models import InboxMessage
 from federation.topology import Names, Subscription, consumer_declaration, declare_with_aio_pika
@@ -81,11 +83,13 @@ class EventConsumer:
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         """Apply one message, then ack; a bad message is dead-lettered, a failing one retried with backoff."""
+        started = time.perf_counter()
         try:
             envelope = from_amqp(message.body, _properties(message))
         except ContractError as error:
             await self._dead_letter(message, f"contract: {error}")
             return
+        bind_correlation_id(envelope.correlation_id)
         handlers = self.handlers.get(envelope.type)
         if not handlers:
             await self._dead_letter(message, f"no handler for event type {envelope.type!r} in system {self.system!r}")
@@ -99,7 +103,10 @@ class EventConsumer:
             log.exception("consumer %s: %s %s failed", self.system, envelope.type, envelope.id)
             await self._retry_or_dead_letter(message, f"{error.__class__.__name__}: {error}")
             return
-        log.debug("consumer %s: %s %s %s", self.system, envelope.type, envelope.id, "applied" if applied else "duplicate")
+        outcome = "applied" if applied else "duplicate"
+        metrics.EVENTS_CONSUMED.labels(self.system, envelope.type, outcome).inc()
+        metrics.CONSUMER_LATENCY.labels(self.system, envelope.type).observe(time.perf_counter() - started)
+        log.info("consumer %s: %s %s %s", self.system, outcome, envelope.type, envelope.id)
         await message.ack()
 
     def apply(self, envelope: Envelope) -> bool:
@@ -131,6 +138,7 @@ class EventConsumer:
         if attempt > len(self.retry_delays_ms):
             await self._dead_letter(message, f"failed {attempt} times; last error: {reason}", attempt)
             return
+        metrics.EVENTS_CONSUMED.labels(self.system, message.type or "unknown", "retried").inc()
         queue = self.names.retry_queue(self.system, self.retry_delays_ms[attempt - 1])
         await self._republish(message, "", queue, {ATTEMPT_HEADER: attempt, REASON_HEADER: reason[:1000]})
         await message.ack()
@@ -138,6 +146,7 @@ class EventConsumer:
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, attempts: int | None = None) -> None:
         """Park the message in this system's dead-letter queue with the reason in its headers, then ack it."""
         log.warning("consumer %s: dead-lettering %s: %s", self.system, message.message_id, reason)
+        metrics.EVENTS_CONSUMED.labels(self.system, message.type or "unknown", "dead_lettered").inc()
         headers = {
             REASON_HEADER: reason[:1000],
             "x-scs-dead-lettered-at": datetime.now(UTC).isoformat(),

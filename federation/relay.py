@@ -10,6 +10,8 @@ from pika.exceptions import AMQPError, UnroutableError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation import metrics
+from federation.correlation import bind_correlation_id
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_pika
 from shared_contracts import from_amqp, to_amqp
@@ -109,6 +111,9 @@ class OutboxRelay:
             # Confirmed by the broker but bound to no queue: every known consumer's queue was declared
             # before publishing, so no system has subscribed to this event type.
             log.info("relay: %s %s has no subscriber", row.event_type, row.event_id)
+        metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
+        bind_correlation_id(row.correlation_id)
+        log.info("relay: published %s %s", row.event_type, row.event_id)
 
     def _ensure_channel(self):
         """Connect, enable confirms and declare the topology (producer exchange and every consumer queue)."""

@@ -63,6 +63,11 @@ class Settings:
         """Where the user system keeps its signing keys and the others find its public keys."""
         return self.data_dir / "keys"
 
+    @property
+    def metrics_dir(self) -> Path:
+        """Where the system's web and worker processes keep their Prometheus metric files."""
+        return self.data_dir / "metrics" / self.system
+
     def flask_secret_key(self) -> str:
         """The configured secret, or one generated on first run into the data directory (never committed)."""
         if self.secret_key:

@@ -53,7 +53,7 @@ def run(children: list[Child], stop_timeout: float = 5.0) -> int:
     width = max(len(child.name) for child in children)
     use_colour = sys.stdout.isatty()
     selector = selectors.DefaultSelector()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {"SCS_LOG_FORMAT": "text", **os.environ, "PYTHONUNBUFFERED": "1"}
     for index, child in enumerate(children):
         child.process = subprocess.Popen(
             child.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True

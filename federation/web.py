@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from federation import errors
+from federation import errors, metrics
 from federation.auth import TokenVerifier, current_identity, login_url
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
@@ -22,6 +24,8 @@ from federation.routing import register_routes
 from federation.settings import Settings
 from federation.systems import System
 from federation.topology import Names
+
+log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024
 NAV_LINKS = (("catalog", "Products"), ("order", "Cart & orders"), ("user", "Account"))
@@ -114,6 +118,12 @@ def _shared_blueprint() -> Blueprint:
         ready = all(checks.values())
         return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
 
+    @blueprint.get("/metrics")
+    def prometheus_metrics():
+        """Prometheus text format: HTTP, event and outbox figures of all this system's processes."""
+        body, content_type = metrics.exposition(runtime().read_session_factory, runtime().system.name)
+        return Response(body, content_type=content_type)
+
     return blueprint
 
 
@@ -142,7 +152,18 @@ def _install_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _bind_correlation_id():
+        g.started_at = time.perf_counter()
         g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
+
+    @app.after_request
+    def _observe(response):
+        elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
+        endpoint = request.endpoint or "unmatched"
+        system = runtime().system.name
+        metrics.HTTP_REQUESTS.labels(system, endpoint, request.method, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(system, endpoint).observe(elapsed)
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
+        return response
 
     @app.after_request
     def _headers(response):
