@@ -45,6 +45,7 @@ class EventConsumer:
         session_factory: sessionmaker[Session],
         retry_delays_ms: Sequence[int] = (1000, 5000, 30000),
         prefetch: int = 50,
+        passive_foreign: bool = False,
     ) -> None:
         self.system = system
         self.amqp_url = amqp_url
@@ -53,6 +54,7 @@ class EventConsumer:
         self.session_factory = session_factory
         self.retry_delays_ms = list(retry_delays_ms)
         self.prefetch = prefetch
+        self.passive_foreign = passive_foreign
         self.declaration = consumer_declaration(names, Subscription(system, sorted(handlers)), self.retry_delays_ms)
         self._channel: aio_pika.abc.AbstractRobustChannel | None = None
         self._in_order = asyncio.Lock()
@@ -65,7 +67,7 @@ class EventConsumer:
             channel = await connection.channel(publisher_confirms=True)
             self._channel = channel
             await channel.set_qos(prefetch_count=self.prefetch)
-            await declare_with_aio_pika(channel, self.declaration)
+            await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
             queue = await channel.get_queue(self.names.inbox_queue(self.system), ensure=False)
             tag = await queue.consume(self.handle)
             log.info("consumer %s: consuming %s", self.system, queue.name)
@@ -139,8 +141,9 @@ class EventConsumer:
             await self._dead_letter(message, f"failed {attempt} times; last error: {reason}", attempt)
             return
         metrics.EVENTS_CONSUMED.labels(self.system, message.type or "unknown", "retried").inc()
-        queue = self.names.retry_queue(self.system, self.retry_delays_ms[attempt - 1])
-        await self._republish(message, "", queue, {ATTEMPT_HEADER: attempt, REASON_HEADER: reason[:1000]})
+        delay = self.retry_delays_ms[attempt - 1]
+        headers = {ATTEMPT_HEADER: attempt, REASON_HEADER: reason[:1000]}
+        await self._republish(message, self.names.retry_exchange(self.system), f"{delay}ms", headers)
         await message.ack()
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, attempts: int | None = None) -> None:
@@ -173,7 +176,7 @@ class EventConsumer:
             app_id=message.app_id,
             timestamp=message.timestamp,
         )
-        exchange = self._channel.default_exchange if not exchange_name else await self._channel.get_exchange(exchange_name, ensure=False)
+        exchange = await self._channel.get_exchange(exchange_name, ensure=False)
         await exchange.publish(copy, routing_key=routing_key)
 
 

@@ -64,7 +64,7 @@ def _visit(
                 properties.headers = {
                     k: v for k, v in (properties.headers or {}).items() if not k.startswith(("x-scs-", "x-death", "x-first-death", "x-last-death"))
                 }
-                channel.basic_publish("", names.inbox_queue(system), body, properties)
+                channel.basic_publish(names.requeue_exchange(system), "", body, properties)
             if action in ("replay", "discard"):
                 channel.basic_ack(method.delivery_tag)
                 acted.append(letter)

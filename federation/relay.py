@@ -32,6 +32,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.2,
         max_backoff_seconds: float = 30.0,
+        passive_foreign: bool = False,
     ) -> None:
         self.amqp_url = amqp_url
         self.names = names
@@ -40,6 +41,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        self.passive_foreign = passive_foreign
         self._connection: pika.BlockingConnection | None = None
         self._channel = None
 
@@ -126,7 +128,7 @@ class OutboxRelay:
             self._connection = pika.BlockingConnection(parameters)
             channel = self._connection.channel()
             channel.confirm_delivery()
-            declare_with_pika(channel, self.declaration)
+            declare_with_pika(channel, self.names, self.declaration, self.passive_foreign)
             self._channel = channel
         return self._channel
 

@@ -31,6 +31,7 @@ class Settings:
     jwt_audience: str = "scs"
     public_key_files: tuple[Path, ...] = field(default_factory=tuple)
     secret_key: str | None = None
+    passive_foreign_topology: bool = False
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +57,7 @@ class Settings:
             relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.2")),
             public_key_files=key_files,
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
+            passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
         )
 
     @property

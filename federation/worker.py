@@ -32,6 +32,7 @@ def build_relay(system: System, settings: Settings, session_factory, subscriptio
         session_factory=session_factory,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        passive_foreign=settings.passive_foreign_topology,
     )
 
 
@@ -45,6 +46,7 @@ def build_consumer(system: System, settings: Settings, session_factory) -> Event
         session_factory=session_factory,
         retry_delays_ms=settings.retry_delays_ms,
         prefetch=settings.prefetch,
+        passive_foreign=settings.passive_foreign_topology,
     )
 
 
