@@ -62,7 +62,7 @@ class TokenVerifier:
 
     def __init__(self, settings) -> None:
         self.settings = settings
-        self._keys = load_public_keys(settings.keys_dir, settings.public_key_files)
+        self._keys = load_public_keys(settings.public_keys_dir, settings.public_key_files)
 
     def verify(self, token: str) -> Identity:
         """The identity in a valid token, or InvalidToken."""
@@ -74,7 +74,7 @@ class TokenVerifier:
             raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
         kid = header.get("kid", "")
         if kid not in self._keys:
-            self._keys = load_public_keys(self.settings.keys_dir, self.settings.public_key_files)
+            self._keys = load_public_keys(self.settings.public_keys_dir, self.settings.public_key_files)
         key = self._keys.get(kid)
         if key is None:
             raise InvalidToken(f"unknown key id {kid!r}")

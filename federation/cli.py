@@ -92,8 +92,13 @@ def web(system: str, workers: int, bind: str | None) -> None:
 
 @main.command()
 @click.argument("system", type=SYSTEM_NAME)
-def worker(system: str) -> None:
+@click.option("--check", is_flag=True, help="only tell (exit code) whether SYSTEM's worker is alive, for health checks")
+def worker(system: str, check: bool) -> None:
     """Run SYSTEM's consumers and outbox relay until interrupted."""
+    if check:
+        from federation.worker import worker_is_alive
+
+        sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")
     from federation.worker import run_worker
 
@@ -158,6 +163,25 @@ def revision(system: str, message: str) -> None:
     from federation.migrations import revision as make
 
     make(load_system(system), Settings.from_env(system), message)
+
+
+@main.command("broker-definitions")
+@click.option("--out", type=click.Path(dir_okay=False), default="-", help="file to write (default: standard output)")
+def broker_definitions(out: str) -> None:
+    """Write RabbitMQ definitions (topology, one least-privilege user per system) from SCS_<SYSTEM>_AMQP_PASSWORD."""
+    import json
+
+    from federation.broker_definitions import ADMIN_USER, definitions
+
+    variables = {ADMIN_USER: "SCS_BROKER_ADMIN_PASSWORD", **{name: f"SCS_{name.upper()}_AMQP_PASSWORD" for name in SYSTEMS}}
+    missing = [variable for variable in variables.values() if not os.environ.get(variable)]
+    if missing:
+        raise click.ClickException(f"set the broker passwords first: {', '.join(missing)}")
+    passwords = {user: os.environ[variable] for user, variable in variables.items()}
+    document = definitions(load_systems(), passwords, Settings.from_env("user").retry_delays_ms)
+    with click.open_file(out, "w") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
 
 
 @main.group()

@@ -22,8 +22,11 @@ class SigningKey:
     private_key: Ed25519PrivateKey
 
 
-def generate_signing_key(keys_dir: Path, kid: str | None = None) -> SigningKey:
-    """Create a new key pair in `keys_dir` (private file mode 0600); it becomes the newest, hence current, key."""
+def generate_signing_key(keys_dir: Path, kid: str | None = None, public_dir: Path | None = None) -> SigningKey:
+    """Create a new key pair in `keys_dir` (private file mode 0600); it becomes the newest, hence current, key.
+
+    The public half is written beside it and, if given, into `public_dir` for the verifiers.
+    """
     keys_dir.mkdir(parents=True, exist_ok=True)
     kid = kid or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     private_key = Ed25519PrivateKey.generate()
@@ -35,18 +38,23 @@ def generate_signing_key(keys_dir: Path, kid: str | None = None) -> SigningKey:
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
         )
-    (keys_dir / f"{kid}{PUBLIC_SUFFIX}").write_bytes(
-        private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for directory in {keys_dir, public_dir or keys_dir}:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{kid}{PUBLIC_SUFFIX}").write_bytes(public_pem)
     return SigningKey(kid, private_key)
 
 
-def current_signing_key(keys_dir: Path) -> SigningKey:
-    """The newest private key in `keys_dir`, generated if there is none yet."""
+def current_signing_key(keys_dir: Path, public_dir: Path | None = None) -> SigningKey:
+    """The newest private key in `keys_dir`, generated (public half also into `public_dir`) if there is none yet."""
     candidates = sorted(keys_dir.glob(f"*{PRIVATE_SUFFIX}")) if keys_dir.exists() else []
     if not candidates:
-        return generate_signing_key(keys_dir)
+        return generate_signing_key(keys_dir, public_dir=public_dir)
     path = candidates[-1]
+    public_copy = (public_dir or keys_dir) / f"{path.name.removesuffix(PRIVATE_SUFFIX)}{PUBLIC_SUFFIX}"
+    if not public_copy.exists():  # e.g. a fresh shared volume: publish the current key's public half again
+        public_copy.parent.mkdir(parents=True, exist_ok=True)
+        public_copy.write_bytes((keys_dir / public_copy.name).read_bytes())
     private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(private_key, Ed25519PrivateKey)
     return SigningKey(path.name.removesuffix(PRIVATE_SUFFIX), private_key)

@@ -32,6 +32,7 @@ class Settings:
     public_key_files: tuple[Path, ...] = field(default_factory=tuple)
     secret_key: str | None = None
     passive_foreign_topology: bool = False
+    public_keys_path: Path | None = None
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,12 +59,18 @@ class Settings:
             public_key_files=key_files,
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
+            public_keys_path=Path(env["SCS_PUBLIC_KEYS_DIR"]) if env.get("SCS_PUBLIC_KEYS_DIR") else None,
         )
 
     @property
     def keys_dir(self) -> Path:
-        """Where the user system keeps its signing keys and the others find its public keys."""
+        """Where the user system keeps its private signing keys (and, by default, the public halves)."""
         return self.data_dir / "keys"
+
+    @property
+    def public_keys_dir(self) -> Path:
+        """Where token verifiers find the issuer's public keys (SCS_PUBLIC_KEYS_DIR, e.g. a volume shared read-only)."""
+        return self.public_keys_path or self.keys_dir
 
     @property
     def metrics_dir(self) -> Path:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 import threading
+import time
+from pathlib import Path
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
@@ -15,6 +17,20 @@ from federation.systems import System, load_systems
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER_SECONDS = 30.0
+
+
+def heartbeat_file(settings: Settings) -> Path:
+    """Touched while the worker's relay runs and its consumer is connected (the container health check reads it)."""
+    return settings.data_dir / f"{settings.system}-worker.alive"
+
+
+def worker_is_alive(settings: Settings) -> bool:
+    """Has the worker touched its heartbeat file recently?"""
+    path = heartbeat_file(settings)
+    return path.exists() and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
 
 
 def subscriptions_of(systems: list[System]) -> list[Subscription]:
@@ -58,14 +74,29 @@ def run_worker(system: System, settings: Settings, subscriptions: list[Subscript
     stop_relay = threading.Event()
     relay_thread = threading.Thread(target=relay.run, args=(stop_relay,), name=f"{system.name}-relay", daemon=True)
     relay_thread.start()
+    consumer = build_consumer(system, settings, session_factory) if system.event_handlers else None
+
+    def healthy() -> bool:
+        return relay_thread.is_alive() and (consumer is None or consumer.ready.is_set())
+
+    threading.Thread(target=_beat, args=(heartbeat_file(settings), healthy, stop_relay), daemon=True).start()
     try:
-        if system.event_handlers:
-            asyncio.run(_consume_until_signalled(build_consumer(system, settings, session_factory)))
+        if consumer is not None:
+            asyncio.run(_consume_until_signalled(consumer))
         else:
             _wait_for_signal()
     finally:
         stop_relay.set()
         relay_thread.join(timeout=10)
+
+
+def _beat(path: Path, healthy, stop: threading.Event) -> None:
+    """Touch `path` every few seconds while `healthy()` holds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while not stop.is_set():
+        if healthy():
+            path.touch()
+        stop.wait(HEARTBEAT_SECONDS)
 
 
 async def _consume_until_signalled(consumer: EventConsumer) -> None:
