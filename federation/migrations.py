@@ -19,6 +19,7 @@ def alembic_config(system: System, settings: Settings, engine: Engine | None = N
     """An Alembic configuration pointing at the system's history and database."""
     config = Config()
     config.set_main_option("script_location", str(system.migrations_dir))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(system.migrations_dir / "versions"))
     config.attributes["system"] = system
     config.attributes["engine"] = engine or make_engine(settings.database_url)

@@ -1,4 +1,9 @@
-"""Fixtures shared by every tier: a private broker namespace, and fresh SQLite and PostgreSQL databases."""
+"""Fixtures shared by every tier: a private broker namespace, and fresh SQLite and PostgreSQL databases.
+
+By default the tests use the RabbitMQ and PostgreSQL running on this machine (SCS_TEST_AMQP_URL and
+SCS_TEST_POSTGRES_URL override them). With SCS_TEST_CONTAINERS=1 they start both in containers through
+testcontainers instead (needs a Docker engine), reached through ports published on 127.0.0.1.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,79 @@ from pika.exceptions import ChannelClosedByBroker
 
 from federation.topology import Names, all_names
 
-AMQP_URL = os.environ.get("SCS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-POSTGRES_ADMIN_URL = os.environ.get("SCS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_SYSTEMS = ("user", "catalog", "order", "sample")
 TEST_RETRY_DELAYS_MS = (100, 300)
 
 
-@pytest.fixture
-def amqp_url() -> str:
+USE_CONTAINERS = os.environ.get("SCS_TEST_CONTAINERS") == "1"
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
     """The broker the tests talk to (a real RabbitMQ)."""
-    return AMQP_URL
+    if not USE_CONTAINERS:
+        yield os.environ.get("SCS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+        return
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    broker = (
+        DockerContainer("rabbitmq:3.13-management")
+        .with_exposed_ports(5672)
+        .waiting_for(LogMessageWaitStrategy("Server startup complete").with_startup_timeout(120))
+    )
+    with broker:
+        url = f"amqp://guest:guest@{broker.get_container_host_ip()}:{broker.get_exposed_port(5672)}/"
+        _await_broker(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A superuser connection to the PostgreSQL server the tests create their databases in."""
+    if not USE_CONTAINERS:
+        yield os.environ.get("SCS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        return
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    server = (
+        DockerContainer("postgres:16")
+        .with_env("POSTGRES_PASSWORD", "test")
+        .with_exposed_ports(5432)
+        .waiting_for(LogMessageWaitStrategy("database system is ready to accept connections", times=2).with_startup_timeout(120))
+    )
+    with server:
+        url = f"postgresql://postgres:test@{server.get_container_host_ip()}:{server.get_exposed_port(5432)}/postgres"
+        _await_postgres(url)
+        yield url
+
+
+def _await_postgres(url: str, timeout: float = 60) -> None:
+    """The server restarts once after its first initialisation; wait until it answers a query."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(url, connect_timeout=2) as connection:
+                connection.execute("SELECT 1")
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _await_broker(url: str, timeout: float = 60) -> None:
+    """The log line comes a moment before the AMQP port takes connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pika.BlockingConnection(pika.URLParameters(url)).close()
+            return
+        except pika.exceptions.AMQPConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
@@ -61,14 +129,14 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database, dropped afterwards."""
     name = f"scs_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    base = postgres_admin_url.rsplit("/", 1)[0]
     yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -1,0 +1,8 @@
+"""The catalog system: products, prices and stock; reserves stock for orders and counts sales."""
+
+
+def create_app(test_config=None):
+    """The catalog's Flask app (web UI and JSON API)."""
+    from systems.catalog.system import SYSTEM
+
+    return SYSTEM.create_app(test_config)

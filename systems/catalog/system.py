@@ -1,0 +1,21 @@
+"""The catalog system as the runtime sees it: models, route table, event tables and the products republisher."""
+
+from pathlib import Path
+
+from federation.systems import System, merge_event_tables
+from systems.catalog.base import Base
+from systems.catalog.inventory.reactive import EVENT_HANDLERS as inventory_events
+from systems.catalog.products.events import republish_products
+from systems.catalog.products.restful import ROUTES as products_routes
+from systems.catalog.sales.reactive import EVENT_HANDLERS as sales_events
+from systems.catalog.templating import configure_app
+
+SYSTEM = System(
+    name="catalog",
+    package_dir=Path(__file__).parent,
+    metadata=Base.metadata,
+    routes=[*products_routes],
+    event_handlers=merge_event_tables(inventory_events, sales_events),
+    republishers={"products": republish_products},
+    configure_app=configure_app,
+)
