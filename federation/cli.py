@@ -165,6 +165,18 @@ def revision(system: str, message: str) -> None:
     make(load_system(system), Settings.from_env(system), message)
 
 
+@main.command("demo-data")
+@click.option("--wait", default=120, show_default=True, help="seconds to wait for copies a loader depends on")
+def demo_data(wait: int) -> None:
+    """Fill all three systems with a small, realistic data set, published like any other change."""
+    from federation.demo import load_demo_data
+
+    try:
+        load_demo_data(load_systems(), wait, click.echo)
+    except TimeoutError as error:
+        raise click.ClickException(f"demo data incomplete (are the workers running?): {error}") from error
+
+
 @main.command("broker-definitions")
 @click.option("--out", type=click.Path(dir_okay=False), default="-", help="file to write (default: standard output)")
 def broker_definitions(out: str) -> None:

@@ -38,6 +38,7 @@ class System:
     commands: Sequence[click.Command] = ()
     republishers: Mapping[str, Callable[[Session], int]] = field(default_factory=dict)
     configure_app: Callable[[Any], None] | None = None
+    demo_data: Callable[[Session], int] | None = None
 
     def create_app(self, test_config: Mapping[str, Any] | None = None):
         """The system's Flask app (the runtime's factory fed with this system's tables)."""

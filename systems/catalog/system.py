@@ -1,10 +1,11 @@
-"""The catalog system as the runtime sees it: models, route table, event tables and the products republisher."""
+"""The catalog system as the runtime sees it: models, route table, event tables, republisher and demo data."""
 
 from pathlib import Path
 
 from federation.systems import System, merge_event_tables
 from systems.catalog.base import Base
 from systems.catalog.inventory.reactive import EVENT_HANDLERS as inventory_events
+from systems.catalog.products.demo import load_demo_products
 from systems.catalog.products.events import republish_products
 from systems.catalog.products.restful import ROUTES as products_routes
 from systems.catalog.sales.reactive import EVENT_HANDLERS as sales_events
@@ -18,4 +19,5 @@ SYSTEM = System(
     event_handlers=merge_event_tables(inventory_events, sales_events),
     republishers={"products": republish_products},
     configure_app=configure_app,
+    demo_data=load_demo_products,
 )
