@@ -1,0 +1,1 @@
+"""Each customer's cart, stored here per customer id (the token's subject)."""

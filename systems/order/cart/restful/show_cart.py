@@ -1,0 +1,12 @@
+"""The customer's cart."""
+
+from __future__ import annotations
+
+from federation.auth import current_identity, login_required
+from systems.order.cart.page import render_cart
+
+
+@login_required
+def show_cart():
+    """Show the cart of the logged-in customer (or that it is empty)."""
+    return render_cart(current_identity().user_id)

@@ -1,0 +1,1 @@
+"""Local copy of the user system's customers, kept from user.* events."""

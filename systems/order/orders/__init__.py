@@ -1,0 +1,1 @@
+"""Orders: checkout, the stock saga with the catalog, cancellation, and their events."""

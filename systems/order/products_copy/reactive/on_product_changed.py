@@ -1,0 +1,30 @@
+"""Keep the product copy (price, availability, discontinued) in step with the catalog."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from federation.replica import upsert_if_newer
+from shared_contracts import Envelope
+from systems.order.products_copy.models import ProductCopy
+
+
+def on_product_changed(session: Session, event: Envelope) -> None:
+    """Upsert the product from its full state, unless the copy already holds a newer version."""
+    product = event.data
+    upsert_if_newer(
+        session,
+        ProductCopy,
+        {
+            "id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "description": product.description,
+            "price_cents": product.price_cents,
+            "currency": product.currency,
+            "available": product.stock,
+            "discontinued": product.discontinued,
+            "aggregate_version": event.aggregate_version,
+            "updated_at": event.occurred_at,
+        },
+    )
