@@ -1,4 +1,4 @@
-"""The order system as the runtime sees it: models, route table, event table, republishers."""
+"""The order system as the runtime sees it: models, route table, event table, republishers, demo data."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from systems.order.base import Base
 from systems.order.cart.restful import ROUTES as cart_routes
 from systems.order.customers_copy.reactive import EVENT_HANDLERS as customers_copy_events
 from systems.order.formatting import configure_app
+from systems.order.orders.demo import load_demo_orders
 from systems.order.orders.reactive import EVENT_HANDLERS as orders_events
 from systems.order.orders.republish import republish_orders
 from systems.order.orders.restful import ROUTES as orders_routes
@@ -23,4 +24,5 @@ SYSTEM = System(
     event_handlers=merge_event_tables(customers_copy_events, products_copy_events, orders_events),
     republishers={"orders": republish_orders},
     configure_app=configure_app,
+    demo_data=load_demo_orders,
 )
