@@ -1,0 +1,1 @@
+"""Accounts: registration, profile, password, deletion, admin roles; the source of every user.* event."""

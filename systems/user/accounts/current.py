@@ -1,0 +1,44 @@
+"""The signed-in account for views of the user system: the token names it, the database must still have it."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import flash, redirect, request, url_for
+from werkzeug.exceptions import Forbidden
+
+from federation.auth import current_identity, login_required
+from federation.errors import ApiError
+from federation.web import db_session
+from systems.user.accounts.services import live_account
+from systems.user.sessions.tokens import clear_token_cookie
+
+
+def account_required(view):
+    """Call `view(account, ...)` with the caller's live account; a token of a deleted account logs its holder out."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        account = live_account(db_session(), current_identity().user_id)
+        if account is None:
+            if request.path.startswith("/api/"):
+                raise ApiError(401, "This account no longer exists. Log in again.")
+            flash("Your account no longer exists. Log in or register again.", "error")
+            return clear_token_cookie(redirect(url_for("log_in")))
+        return view(account, *args, **kwargs)
+
+    return wrapper
+
+
+def admin_account_required(view):
+    """As account_required, for admins only; the role is read from the database so a revocation counts at once."""
+
+    @functools.wraps(view)
+    @account_required
+    def wrapper(account, *args, **kwargs):
+        if not account.is_admin:
+            raise Forbidden("Only administrators may manage users.")
+        return view(account, *args, **kwargs)
+
+    return wrapper

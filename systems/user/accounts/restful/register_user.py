@@ -1,0 +1,29 @@
+"""GET/POST /register: the registration page; a new account is logged in at once."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+
+from federation.web import db_session
+from systems.user.accounts.forms import RegisterForm
+from systems.user.accounts.services import AccountError, register
+from systems.user.http import show_on_form
+from systems.user.sessions.tokens import issue_token, set_token_cookie
+
+
+def register_user():
+    """Show the form, or create the account, log it in and go to the profile."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            account = register(
+                session, email=form.email.data or "", password=form.password.data or "", display_name=form.display_name.data or ""
+            )
+        except AccountError as error:
+            show_on_form(form, error)
+        else:
+            session.commit()
+            flash(f"Welcome, {account.display_name}! Your account is ready and you are logged in.", "success")
+            return set_token_cookie(redirect(url_for("show_profile")), *issue_token(account))
+    return render_template("register_user.html", form=form), 400 if form.is_submitted() else 200

@@ -1,0 +1,25 @@
+"""The local copy of orders (only what "My orders" shows), kept from order.* events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from systems.user.base import Base
+
+
+class OrderCopy(Base):
+    """One order as last announced by the order system; `aggregate_version` keeps older events from regressing it."""
+
+    __tablename__ = "orders_copy"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    aggregate_version: Mapped[int] = mapped_column(Integer)

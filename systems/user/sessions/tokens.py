@@ -1,0 +1,64 @@
+"""The signed token of a log-in and its cookie: minted afresh at every log-in, HttpOnly, SameSite=Lax, Secure over HTTPS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from flask import Response, request
+
+from federation.auth import COOKIE_NAME, sign_token
+from federation.keys import current_signing_key
+from federation.web import runtime
+from systems.user.accounts.models import User
+
+TOKEN_TTL = timedelta(hours=8)
+
+
+def issue_token(user: User) -> tuple[str, datetime]:
+    """A new token for `user`, signed with the current key, and when it expires."""
+    settings = runtime().settings
+    token = sign_token(
+        current_signing_key(settings.keys_dir, settings.public_keys_dir),
+        user_id=user.id,
+        display_name=user.display_name,
+        roles=user.roles,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl=TOKEN_TTL,
+    )
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    return token, datetime.fromtimestamp(expires, UTC)
+
+
+def set_token_cookie(response: Response, token: str, expires_at: datetime) -> Response:
+    """Hand the token to the browser; every system on this host reads the same cookie."""
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        expires=expires_at,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response
+
+
+def clear_token_cookie(response: Response) -> Response:
+    """Make the browser forget the token."""
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def safe_next(url: str | None) -> str:
+    """Where to go after log-in: a local path, or a page of this host or of one of our systems; never elsewhere (open redirect)."""
+    if not url or any(char == "\\" or ord(char) < 32 for char in url):
+        return "/"
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    for base in [*runtime().settings.system_urls.values(), request.host_url]:
+        base = base.rstrip("/")
+        if url == base or (url.startswith(base) and url[len(base)] in "/?#"):
+            return url
+    return "/"

@@ -1,0 +1,22 @@
+"""Fixtures of the user system's tests: real Argon2id hashing, with the cheapest parameters unless a test asks otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, profiles
+
+from systems.user.accounts import passwords
+
+PRODUCTION_HASHER = passwords.HASHER
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Hash with Argon2id at the cheapest cost, so dozens of log-ins take milliseconds (as Django's test settings do)."""
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
+@pytest.fixture
+def production_hasher(monkeypatch):
+    """The hasher the system really uses (64 MiB, 3 passes), for the test that checks it."""
+    monkeypatch.setattr(passwords, "HASHER", PRODUCTION_HASHER)

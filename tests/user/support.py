@@ -1,0 +1,64 @@
+"""Helpers for the user system's tests: a migrated app, registering and logging in, CSRF tokens, outbox reading."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from flask import Flask
+from sqlalchemy import select
+
+from federation.migrations import upgrade
+from federation.runtime_models import OutboxMessage
+from systems.user import create_app
+from systems.user.accounts.services import live_account, set_admin
+from systems.user.system import SYSTEM
+
+PASSWORD = "correct horse battery"
+
+
+def migrated_app(data_dir, database_url: str, **config) -> Flask:
+    """The user app on a fresh, migrated database."""
+    app = create_app({"SCS_DATA_DIR": str(data_dir), "SCS_USER_DATABASE_URL": database_url, "TESTING": True, **config})
+    runtime = app.extensions["scs"]
+    upgrade(SYSTEM, runtime.settings, engine=runtime.engine)
+    return app
+
+
+def register(client, email: str = "ada@example.org", password: str = PASSWORD, display_name: str = "Ada"):
+    """Register through the API; the response."""
+    return client.post("/api/users", json={"email": email, "password": password, "display_name": display_name})
+
+
+def log_in(client, email: str = "ada@example.org", password: str = PASSWORD):
+    """Log in through the API (sets the cookie on the client); the response."""
+    return client.post("/api/sessions", json={"email": email, "password": password})
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on `path`."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict, *, page: str | None = None, **kwargs):
+    """Submit a form to `path` like a browser would, with the CSRF token of the form's page (default: `path`)."""
+    return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data}, **kwargs)
+
+
+def make_admin(app: Flask, user_id: str) -> None:
+    """Grant the admin role directly (the way `scs users add --admin` would have)."""
+    with app.extensions["scs"].session_factory() as session:
+        set_admin(session, live_account(session, uuid.UUID(user_id)), True)
+        session.commit()
+
+
+def outbox(app: Flask) -> list[dict]:
+    """Every event the app has written to its outbox, in order, as envelopes (dicts)."""
+    with app.extensions["scs"].session_factory() as session:
+        return [json.loads(body) for body in session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.seq))]
