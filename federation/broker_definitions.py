@@ -20,15 +20,14 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
 
 
 def permissions_for(system: System) -> dict[str, str]:
-    """Configure only its own objects, write only its own exchanges, read only its own queues and its sources' exchanges."""
-    own = re.escape(system.name)
+    """Configure and write (publish, bind) only its own objects; read its own and the exchanges of the systems it copies.
+
+    Nobody gets the default exchange, so no system can drop messages into another system's queues.
+    """
+    own = f"{re.escape(system.name)}\\."
     sources = sorted({event_type.split(".", 1)[0] for event_type in system.consumed_event_types})
-    read_sources = "".join(f"|{re.escape(source)}\\.events" for source in sources)
-    return {
-        "configure": f"^{own}\\.",
-        "write": f"^{own}\\.(events|retry|requeue|dlx)$",
-        "read": f"^({own}\\.(inbox|dlq|retry|requeue|dlx){read_sources})$",
-    }
+    read_sources = "".join(f"|{re.escape(source)}\\.events$" for source in sources)
+    return {"configure": f"^{own}", "write": f"^{own}", "read": f"^({own}{read_sources})"}
 
 
 def definitions(systems: list[System], passwords: dict[str, str], retry_delays_ms: tuple[int, ...], vhost: str = "/") -> dict:

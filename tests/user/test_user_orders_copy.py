@@ -91,7 +91,7 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     client = app.test_client()
     user_id = uuid.UUID(register(client).json["id"])
     log_in(client)
-    assert client.get("/api/users/me/orders").json == {"orders": [], "as_of": None}
+    assert client.get("/api/users/me/orders").json == {"items": [], "as_of": None}
     order_id = uuid.uuid4()
     confirmed = order_event("order.confirmed", 2, order_id=order_id, customer_id=user_id, total_cents=123456)
     placed = order_event("order.placed", 1, order_id=order_id, customer_id=user_id, total_cents=123456)
@@ -110,7 +110,7 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     assert b"carries status 'confirmed'" in dead[0][0].headers["x-scs-reason"].encode()
 
     mine = client.get("/api/users/me/orders").json
-    [order] = mine["orders"]
+    [order] = mine["items"]
     assert (order["id"], order["status"], order["total_cents"], order["version"]) == (str(order_id), "confirmed", 123456, 2)
     assert order["url"] == f"http://localhost:5003/orders/{order_id}"
     assert mine["as_of"] is not None

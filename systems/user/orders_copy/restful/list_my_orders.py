@@ -13,6 +13,6 @@ def list_my_orders(account):
     session = db_session()
     as_of = copy_as_of(session)
     return {
-        "orders": [order_json(order) for order in orders_of(session, account.id)],
+        "items": [order_json(order) for order in orders_of(session, account.id)],
         "as_of": as_of.isoformat() if as_of else None,
     }

@@ -1,0 +1,127 @@
+"""All three systems as real processes (gunicorn web + worker each) on free local ports, with logs in files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+SYSTEM_NAMES = ("user", "catalog", "order")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Federation:
+    """Starts, stops and restarts the processes of the three systems for one test."""
+
+    data_dir: Path
+    namespace: str
+    amqp_url: str
+    database_urls: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ports = {name: free_port() for name in SYSTEM_NAMES}
+        self.log_dir = self.data_dir / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every process of this federation runs with."""
+        env = {
+            **os.environ,
+            "SCS_DATA_DIR": str(self.data_dir),
+            "SCS_NAMESPACE": self.namespace,
+            "SCS_AMQP_URL": self.amqp_url,
+            "SCS_RETRY_DELAYS_MS": "200,500",
+            "SCS_RELAY_POLL_SECONDS": "0.05",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        for name in SYSTEM_NAMES:
+            env[f"SCS_{name.upper()}_URL"] = self.url(name)
+            env[f"SCS_{name.upper()}_PORT"] = str(self.ports[name])
+            if name in self.database_urls:
+                env[f"SCS_{name.upper()}_DATABASE_URL"] = self.database_urls[name]
+        return env
+
+    def url(self, system: str) -> str:
+        """Base URL of a system's web server."""
+        return f"http://127.0.0.1:{self.ports[system]}"
+
+    def scs(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run one `scs` command to completion in this federation's environment."""
+        return subprocess.run(
+            [sys.executable, "-m", "federation.cli", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=check, timeout=120
+        )
+
+    def start(self, process: str) -> None:
+        """Start `<system>-web` or `<system>-worker`; waits until a web server answers /healthz."""
+        system, kind = process.rsplit("-", 1)
+        argv = [sys.executable, "-m", "federation.cli", kind, system]
+        if kind == "web":
+            argv += ["--workers", "2", "--bind", f"127.0.0.1:{self.ports[system]}"]
+        log = open(self.log_dir / f"{process}.log", "ab")
+        self.processes[process] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if kind == "web":
+            self._await_healthy(system, process)
+
+    def stop(self, process: str, sig: int = signal.SIGTERM) -> None:
+        """Stop one process (SIGTERM by default, SIGKILL for a crash) and wait for it."""
+        child = self.processes.pop(process, None)
+        if child is None or child.poll() is not None:
+            return
+        os.killpg(child.pid, sig)
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+    def start_all(self) -> None:
+        """Migrate every database, then start every web server and worker."""
+        self.scs("db", "upgrade")
+        for name in SYSTEM_NAMES:
+            self.start(f"{name}-worker")
+        for name in SYSTEM_NAMES:
+            self.start(f"{name}-web")
+
+    def stop_all(self) -> None:
+        """Stop every process that is still running."""
+        for process in list(self.processes):
+            self.stop(process)
+
+    def log(self, process: str) -> str:
+        """Everything a process has written so far."""
+        path = self.log_dir / f"{process}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _await_healthy(self, system: str, process: str, timeout: float = 30) -> None:
+        """Wait until the web server answers, failing early if it died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[process].poll() is not None:
+                raise RuntimeError(f"{process} exited:\n{self.log(process)[-3000:]}")
+            try:
+                if requests.get(f"{self.url(system)}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{process} did not become healthy:\n{self.log(process)[-3000:]}")

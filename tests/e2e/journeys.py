@@ -1,0 +1,80 @@
+"""What a client of the three systems does, over HTTP only: register, log in, create products, order, look."""
+
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from tests.conftest import wait_for
+from tests.e2e.federation_processes import Federation
+
+PASSWORD = "correct horse battery staple"
+
+
+def register_and_log_in(federation: Federation, name: str = "Ada") -> dict:
+    """A new customer's bearer headers (registered and logged in through the user system's API)."""
+    email = f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org"
+    created = requests.post(f"{federation.url('user')}/api/users", json={"email": email, "password": PASSWORD, "display_name": name}, timeout=10)
+    assert created.status_code == 201, created.text
+    return log_in(federation, email)
+
+
+def log_in(federation: Federation, email: str, password: str = PASSWORD) -> dict:
+    """Bearer headers for an existing account."""
+    session = requests.post(f"{federation.url('user')}/api/sessions", json={"email": email, "password": password}, timeout=10)
+    assert session.status_code in (200, 201), session.text
+    return {"Authorization": f"Bearer {session.json()['token']}"}
+
+
+def admin_headers(federation: Federation) -> dict:
+    """Bearer headers of an admin created with `scs users add --admin`."""
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.org"
+    federation.scs("users", "add", email, "--password", PASSWORD, "--admin")
+    return log_in(federation, email)
+
+
+def create_product(federation: Federation, admin: dict, stock: int, name: str = "Enamel mug", price_cents: int = 1250) -> str:
+    """A new catalog product's id."""
+    body = {"sku": f"E2E-{uuid.uuid4().hex[:8]}", "name": name, "description": "", "price_cents": price_cents, "stock": stock}
+    response = requests.post(f"{federation.url('catalog')}/api/products", json=body, headers=admin, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def copied_product(federation: Federation, product_id: str, headers: dict | None = None, timeout: float = 30) -> dict:
+    """The order system's copy of a product, once it has arrived."""
+
+    def find():
+        items = requests.get(f"{federation.url('order')}/api/products", headers=headers or {}, timeout=10).json()["items"]
+        return next((item for item in items if item["id"] == product_id), None)
+
+    return wait_for(find, timeout=timeout, interval=0.2, message=f"product {product_id} in the order system's copy")
+
+
+def place_order(federation: Federation, headers: dict, product_id: str, quantity: int) -> dict:
+    """A new order, as the order system answered."""
+    body = {"lines": [{"product_id": product_id, "quantity": quantity}]}
+    response = requests.post(f"{federation.url('order')}/api/orders", json=body, headers=headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def order_settled(federation: Federation, headers: dict, order_id: str, timeout: float = 30) -> dict:
+    """The order once it is no longer pending."""
+
+    def settled():
+        order = requests.get(f"{federation.url('order')}/api/orders/{order_id}", headers=headers, timeout=10).json()
+        return order if order["status"] != "pending" else None
+
+    return wait_for(settled, timeout=timeout, interval=0.2, message=f"order {order_id} to leave pending")
+
+
+def catalog_stock(federation: Federation, product_id: str) -> int:
+    """The catalog's own stock figure."""
+    return requests.get(f"{federation.url('catalog')}/api/products/{product_id}", timeout=10).json()["stock"]
+
+
+def my_orders_copy(federation: Federation, headers: dict) -> list[dict]:
+    """The user system's copy of my orders."""
+    return requests.get(f"{federation.url('user')}/api/users/me/orders", headers=headers, timeout=10).json()["items"]
