@@ -118,7 +118,6 @@ def _forget_worker_metrics(_server, worker) -> None:
 def up(demo: bool, web_workers: int) -> None:
     """Start all three systems natively (web + worker each), after applying their migrations."""
     from federation import up as federation_up
-    from federation.migrations import upgrade as apply
 
     amqp_url = Settings.from_env("user").amqp_url
     if not federation_up.broker_reachable(amqp_url):
@@ -126,6 +125,8 @@ def up(demo: bool, web_workers: int) -> None:
             f"RabbitMQ is not reachable at {amqp_url} — start one (e.g. `rabbitmq-server -detached`, or "
             "`docker run -d -p 5672:5672 rabbitmq:3.13-management`) or set SCS_AMQP_URL."
         )
+    from federation.migrations import upgrade as apply
+
     systems = load_systems()
     for system in systems:
         settings = Settings.from_env(system.name)

@@ -55,5 +55,5 @@ def configure_logging(process_name: str, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("pika", "aiormq", "aio_pika"):
+    for noisy in ("pika", "aiormq", "aio_pika", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

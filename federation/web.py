@@ -20,6 +20,7 @@ from federation import errors, metrics
 from federation.auth import TokenVerifier, current_identity, login_url
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
+from federation.fragments import origin_of
 from federation.routing import register_routes
 from federation.settings import Settings
 from federation.systems import System
@@ -174,7 +175,9 @@ def _install_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "connect-src 'self'; form-action 'self' "
+            "connect-src 'self' "
+            + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
+            + "; form-action 'self' "
             + " ".join(runtime().settings.system_urls.values())
             + "; frame-ancestors 'none'",
         )

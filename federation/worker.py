@@ -91,12 +91,15 @@ def run_worker(system: System, settings: Settings, subscriptions: list[Subscript
 
 
 def _beat(path: Path, healthy, stop: threading.Event) -> None:
-    """Touch `path` every few seconds while `healthy()` holds."""
+    """Touch `path` as soon as `healthy()` holds, then every few seconds while it does."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    last = float("-inf")
     while not stop.is_set():
-        if healthy():
+        if healthy() and time.monotonic() - last >= HEARTBEAT_SECONDS:
             path.touch()
-        stop.wait(HEARTBEAT_SECONDS)
+            last = time.monotonic()
+        stop.wait(0.2)
 
 
 async def _consume_until_signalled(consumer: EventConsumer) -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import requests
 
+from federation.settings import Settings
+from federation.worker import heartbeat_file, worker_is_alive
+
 SYSTEM_NAMES = ("user", "catalog", "order")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,16 +74,19 @@ class Federation:
             [sys.executable, "-m", "federation.cli", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=check, timeout=120
         )
 
-    def start(self, process: str) -> None:
-        """Start `<system>-web` or `<system>-worker`; waits until a web server answers /healthz."""
+    def start(self, process: str, name: str | None = None) -> None:
+        """Start `<system>-web` or `<system>-worker` (under another `name` for a second instance); waits until it serves."""
         system, kind = process.rsplit("-", 1)
+        name = name or process
         argv = [sys.executable, "-m", "federation.cli", kind, system]
         if kind == "web":
             argv += ["--workers", "2", "--bind", f"127.0.0.1:{self.ports[system]}"]
-        log = open(self.log_dir / f"{process}.log", "ab")
-        self.processes[process] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         if kind == "web":
-            self._await_healthy(system, process)
+            self._await_healthy(system, name)
+        else:
+            self._await_worker(system, name)
 
     def stop(self, process: str, sig: int = signal.SIGTERM) -> None:
         """Stop one process (SIGTERM by default, SIGKILL for a crash) and wait for it."""
@@ -111,6 +117,18 @@ class Federation:
         """Everything a process has written so far."""
         path = self.log_dir / f"{process}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def _await_worker(self, system: str, process: str, timeout: float = 30) -> None:
+        """Wait until the worker's heartbeat says its relay runs and its consumer is connected."""
+        settings = Settings.from_env(system, self.env)
+        started, deadline = time.time(), time.monotonic() + timeout
+        beat = heartbeat_file(settings)
+        while not (worker_is_alive(settings) and beat.stat().st_mtime >= started - 1):
+            if self.processes[process].poll() is not None:
+                raise RuntimeError(f"{process} exited:\n{self.log(process)[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{process} did not come up:\n{self.log(process)[-3000:]}")
+            time.sleep(0.1)
 
     def _await_healthy(self, system: str, process: str, timeout: float = 30) -> None:
         """Wait until the web server answers, failing early if it died."""
