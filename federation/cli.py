@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from federation.contracts_cli import contracts
 from federation.settings import Settings
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
@@ -294,6 +295,9 @@ def _yes(value: bool) -> str:
 def _num(value: int | None) -> str:
     """A figure, or '?' when it could not be read."""
     return "?" if value is None else str(value)
+
+
+main.add_command(contracts)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Literal
 
 from flask import jsonify
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
-from federation.errors import CODES
 from federation.routing import Route
 
 OPENAPI_PATH = "/api/openapi.json"
@@ -94,9 +94,7 @@ def flask_rule(path: str) -> str:
 def build_document(api: ApiDescription) -> dict[str, Any]:
     """The OpenAPI 3.1 document: paths, parameters, bodies and responses with their JSON Schemas, security."""
     models = _models(api)
-    refs, definitions = models_json_schema(
-        [(model, mode) for model, mode in models], ref_template=REF_TEMPLATE
-    )
+    refs, definitions = models_json_schema(models, ref_template=REF_TEMPLATE)
     paths: dict[str, dict[str, Any]] = {}
     for operation in api.operations:
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation, refs)
@@ -169,7 +167,7 @@ def _responses(operation: Operation, refs: Mapping[tuple[type[BaseModel], str], 
     """Success responses with their bodies, and every error with the shared error shape."""
     responses: dict[str, Any] = {}
     for status, model in operation.responses.items():
-        response: dict[str, Any] = {"description": CODES.get(status, "success").replace("_", " ") if status >= 400 else "Success"}
+        response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
         if model is not None:
             response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
         responses[str(status)] = response

@@ -33,6 +33,7 @@ class Settings:
     secret_key: str | None = None
     passive_foreign_topology: bool = False
     public_keys_path: Path | None = None
+    ready_max_outbox_backlog: int = 10000
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
             public_keys_path=Path(env["SCS_PUBLIC_KEYS_DIR"]) if env.get("SCS_PUBLIC_KEYS_DIR") else None,
+            ready_max_outbox_backlog=int(env.get("SCS_READY_MAX_OUTBOX_BACKLOG", "10000")),
         )
 
     @property

@@ -32,10 +32,10 @@ class SystemStatus:
     errors: list[str] = field(default_factory=list)
 
 
-def system_status(settings: Settings) -> SystemStatus:
-    """Collect the status of one system from its web endpoint, its database and the broker."""
+def system_status(settings: Settings, check_web: bool = True) -> SystemStatus:
+    """Collect the status of one system from its web endpoint (unless asked from inside it), its database and the broker."""
     status = SystemStatus(settings.system)
-    status.web_reachable = _web_reachable(settings.system_urls[settings.system])
+    status.web_reachable = _web_reachable(settings.system_urls[settings.system]) if check_web else True
     _database_figures(settings, status)
     _broker_figures(settings, status)
     return status

@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import errors, metrics
-from federation.auth import TokenVerifier, current_identity, login_url
+from federation.auth import TokenVerifier, admin_required, current_identity, login_url
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
+from federation.relay import outbox_backlog
 from federation.routing import register_routes
 from federation.settings import Settings
+from federation.status import system_status
 from federation.systems import System
 from federation.topology import Names
 
@@ -114,10 +116,16 @@ def _shared_blueprint() -> Blueprint:
 
     @blueprint.get("/readyz")
     def readyz():
-        """The database answers and the broker accepts connections."""
-        checks = {"database": _database_ready(), "broker": _broker_ready()}
+        """The database answers, the broker accepts connections and the outbox is not piling up."""
+        checks = {"database": _database_ready(), "broker": _broker_ready(), "outbox": _outbox_within_bound()}
         ready = all(checks.values())
         return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+
+    @blueprint.get("/_status")
+    @admin_required
+    def status_page():
+        """For operators: outbox backlog, queue depth, dead letters, replica freshness and errors of this system."""
+        return render_template("_status.html", status=system_status(runtime().settings, check_web=False))
 
     @blueprint.get("/metrics")
     def prometheus_metrics():
@@ -134,6 +142,15 @@ def _database_ready() -> bool:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
+    except Exception:
+        return False
+
+
+def _outbox_within_bound() -> bool:
+    """Is the outbox backlog below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up makes the system unready)?"""
+    try:
+        with runtime().read_session_factory() as session:
+            return outbox_backlog(session) < runtime().settings.ready_max_outbox_backlog
     except Exception:
         return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from federation.runtime_models import RuntimeBase
 from tests.federation.web_sample import WEB_SAMPLE
 
 
@@ -12,6 +13,7 @@ def client(data_dir, sqlite_url, amqp_url):
     app = WEB_SAMPLE.create_app(
         {"SCS_DATA_DIR": str(data_dir), "SCS_CATALOG_DATABASE_URL": sqlite_url, "SCS_AMQP_URL": amqp_url, "TESTING": True}
     )
+    RuntimeBase.metadata.create_all(app.extensions["scs"].engine)
     return app.test_client()
 
 
@@ -53,7 +55,7 @@ def test_a_cookie_alone_does_not_authorise_a_non_json_api_write(client, mint_tok
 def test_health_and_readiness(client):
     assert client.get("/healthz").json["status"] == "ok"
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json["checks"] == {"database": True, "broker": True}
+    assert ready.status_code == 200 and ready.json["checks"] == {"database": True, "broker": True, "outbox": True}
 
 
 def test_readiness_reports_an_unreachable_broker(data_dir, sqlite_url):
