@@ -7,7 +7,7 @@ import threading
 
 import pika
 from pika.exceptions import AMQPError, UnroutableError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
@@ -76,24 +76,32 @@ class OutboxRelay:
                 return total
 
     def _publish_batch(self) -> int:
-        """Publish one batch inside one transaction; commit the marks of what was confirmed even if a later row fails."""
+        """Read a batch, publish it (a confirm per message), then mark what the broker confirmed.
+
+        No database transaction stays open while waiting for the broker, so a slow or paused broker never
+        holds up the requests that write to the outbox. A crash between publishing and marking publishes
+        those rows again: consumers' inboxes make that harmless.
+        """
         channel = self._ensure_channel()
-        with self.session_factory() as session, session.begin():
+        with self.session_factory() as session:
             rows = session.scalars(
                 select(OutboxMessage)
                 .where(OutboxMessage.published_at.is_(None))
                 .order_by(OutboxMessage.seq)
                 .limit(self.batch_size)
-                .with_for_update()
             ).all()
-            failure: AMQPError | None = None
-            for row in rows:
-                try:
-                    self._publish(channel, row)
-                except AMQPError as error:
-                    failure = error
-                    break
-                row.published_at = utcnow()
+        confirmed: list[int] = []
+        failure: AMQPError | None = None
+        for row in rows:
+            try:
+                self._publish(channel, row)
+            except AMQPError as error:
+                failure = error
+                break
+            confirmed.append(row.seq)
+        if confirmed:
+            with self.session_factory() as session, session.begin():
+                session.execute(update(OutboxMessage).where(OutboxMessage.seq.in_(confirmed)).values(published_at=utcnow()))
         if failure is not None:
             raise failure
         return len(rows)
