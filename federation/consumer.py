@@ -67,8 +67,8 @@ class EventConsumer:
             channel = await connection.channel(publisher_confirms=True)
             self._channel = channel
             await channel.set_qos(prefetch_count=self.prefetch)
-            await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
-            queue = await channel.get_queue(self.names.inbox_queue(self.system), ensure=False)
+            queues = await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
+            queue = queues[self.names.inbox_queue(self.system)]
             tag = await queue.consume(self.handle)
             log.info("consumer %s: consuming %s", self.system, queue.name)
             self.ready.set()

@@ -141,8 +141,12 @@ def declare_with_pika(channel, names: Names, declaration: Declaration, passive_f
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=routing_key)
 
 
-async def declare_with_aio_pika(channel, names: Names, declaration: Declaration, passive_foreign: bool = False) -> None:
-    """Declare with an aio-pika channel: used by the consumer at start (the robust channel repeats it after reconnects)."""
+async def declare_with_aio_pika(channel, names: Names, declaration: Declaration, passive_foreign: bool = False) -> dict:
+    """Declare with an aio-pika channel; returns the queues by name.
+
+    Consume from these queue objects: the robust channel re-declares them, and restores their bindings and
+    consumers, after a reconnect (a queue merely looked up by name would be forgotten).
+    """
     exchanges, queues, bindings = _split(names, declaration, passive_foreign)
     for exchange, kind, passive in exchanges:
         await channel.declare_exchange(exchange, kind, durable=True, passive=passive)
@@ -151,6 +155,7 @@ async def declare_with_aio_pika(channel, names: Names, declaration: Declaration,
         declared[queue] = await channel.declare_queue(queue, durable=True, arguments=None if passive else arguments, passive=passive)
     for queue, exchange, routing_key in bindings:
         await declared[queue].bind(exchange, routing_key=routing_key)
+    return declared
 
 
 def all_names(names: Names, systems: Iterable[str], retry_delays_ms: Iterable[int]) -> tuple[list[str], list[str]]:

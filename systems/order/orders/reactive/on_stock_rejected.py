@@ -13,9 +13,14 @@ MAX_REASON = 1000
 
 
 def on_stock_rejected(session: Session, event: Envelope) -> None:
-    """Reject the pending order (next version) with the catalog's reason and shortfalls; publish order.rejected."""
+    """Reject the pending order (next version) with the catalog's reason and shortfalls; publish order.rejected.
+
+    A cancelled order stays cancelled; an unknown or already settled one is refused.
+    """
     rejection = event.data
     order = pending_order_for_update(session, rejection.order_id, "stock rejection")
+    if order is None:
+        return
     names = {line.product_id: line.name for line in order.lines}
     shortfalls = [
         f"{names.get(s.product_id, s.product_id)}: {s.requested} requested, {s.available} available"

@@ -11,7 +11,9 @@ from systems.order.orders.saga import pending_order_for_update
 
 
 def on_stock_reserved(session: Session, event: Envelope) -> None:
-    """Confirm the pending order (next version) and publish order.confirmed; refuse it for any other order."""
+    """Confirm the pending order (next version) and publish order.confirmed; ignore a cancelled one, refuse any other."""
     order = pending_order_for_update(session, event.data.order_id, "stock reservation")
+    if order is None:
+        return
     order.move_to(CONFIRMED)
     publish_state(session, order)
