@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -21,7 +21,7 @@ from shared_contracts.examples import example_data
 ASYNCAPI_VERSION = "3.0.0"
 AMQP_BINDING = "0.3.0"
 SCHEMAS = "#/components/schemas/"
-EXAMPLE_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+EXAMPLE_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 NAMES = Names()
 Document = dict[str, Any]
 

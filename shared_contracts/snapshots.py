@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,18 @@ from .registry import EVENT_TYPES
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 ENVELOPE_FILE = "envelope.json"
+Schema = dict[str, Any]
 
 
 def snapshot_name(event_type: str, version: int) -> str:
     """File name of one event version's snapshot, e.g. 'order.placed.v1.json'."""
     return f"{event_type}.v{version}.json"
+
+
+def snapshot_event(name: str) -> tuple[str, int]:
+    """Event type and schema version of a snapshot file: 'order.placed.v1.json' -> ('order.placed', 1)."""
+    event_type, _, version = name.removesuffix(".json").rpartition(".v")
+    return event_type, int(version)
 
 
 def snapshot_label(name: str) -> str:
@@ -47,16 +55,48 @@ def load_snapshots(directory: Path = SCHEMA_DIR) -> dict[str, dict[str, Any]]:
     return {path.name: json.loads(path.read_text("utf-8")) for path in sorted(directory.glob("*.json"))}
 
 
+def _problems(current: Mapping[str, Schema], snapshots: Mapping[str, Schema]) -> list[tuple[str, str]]:
+    """(snapshot file, sentence) for each breaking change of the current schemas against the snapshots."""
+    problems: list[tuple[str, str]] = []
+    for name, old in snapshots.items():
+        if name not in current:
+            problems.append((name, f"{name}: snapshot has no registered model (event version removed?)"))
+            continue
+        problems += [(name, problem) for problem in breaking_changes(old, current[name], where=snapshot_label(name))]
+    return problems
+
+
 def check(directory: Path = SCHEMA_DIR) -> list[str]:
     """Breaking changes of the current models against the snapshots on disk."""
-    current = current_schemas()
-    problems: list[str] = []
-    for name, old in load_snapshots(directory).items():
-        if name not in current:
-            problems.append(f"{name}: snapshot has no registered model (event version removed?)")
-            continue
-        problems += breaking_changes(old, current[name], where=snapshot_label(name))
-    return problems
+    return [problem for _, problem in _problems(current_schemas(), load_snapshots(directory))]
+
+
+def gate(
+    consumers: Mapping[str, Sequence[str]],
+    current: Mapping[str, Schema] | None = None,
+    snapshots: Mapping[str, Schema] | None = None,
+) -> list[str]:
+    """Breaking changes against the snapshots, each naming the consumers it breaks and the way out; [] when compatible.
+
+    `consumers` maps an event type to labels of the systems that handle it (federation.asyncapi.consumer_labels);
+    `current` and `snapshots` default to the models as they are and the committed snapshot files.
+    """
+    current = current_schemas() if current is None else current
+    snapshots = load_snapshots() if snapshots is None else snapshots
+    messages = []
+    for name, problem in _problems(current, snapshots):
+        if name == ENVELOPE_FILE:
+            readers = sorted({label for labels in consumers.values() for label in labels})
+            fix = "the envelope has no version of its own: keep it compatible"
+        else:
+            event_type, version = snapshot_event(name)
+            readers = list(consumers.get(event_type, []))
+            spec = EVENT_TYPES.get(event_type)
+            following = spec.latest_version + 1 if spec else version + 1
+            fix = f"publish the change as {event_type} schema_version {following} and keep v{version} until every consumer reads it"
+        who = f"breaks consumer {'; '.join(readers)}" if readers else "no system consumes it, but it breaks the published contract"
+        messages.append(f"{problem} — {who}; {fix}")
+    return messages
 
 
 def write(directory: Path = SCHEMA_DIR) -> list[Path]:
