@@ -1,0 +1,1 @@
+"""On-demand benchmarks (run as `python -m tests.benchmarks.bench_<name>`; pytest never collects them)."""
