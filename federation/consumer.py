@@ -57,7 +57,7 @@ class EventConsumer:
         self.passive_foreign = passive_foreign
         self.declaration = consumer_declaration(names, Subscription(system, sorted(handlers)), self.retry_delays_ms)
         self._channel: aio_pika.abc.AbstractRobustChannel | None = None
-        self._in_order = asyncio.Lock()
+        self._arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self.ready = threading.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -69,52 +69,98 @@ class EventConsumer:
             await channel.set_qos(prefetch_count=self.prefetch)
             queues = await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
             queue = queues[self.names.inbox_queue(self.system)]
+            applier = asyncio.create_task(self._apply_arrivals())
             tag = await queue.consume(self.handle)
             log.info("consumer %s: consuming %s", self.system, queue.name)
             self.ready.set()
             await stop.wait()
             await queue.cancel(tag)
+            applier.cancel()
         finally:
             self.ready.clear()
             await connection.close()
 
     async def handle(self, message: AbstractIncomingMessage) -> None:
-        """Apply messages one at a time in delivery order (prefetched ones wait their turn)."""
-        async with self._in_order:
-            await self._handle(message)
+        """Hand a delivery to the applier, which takes them in delivery order."""
+        self._arrived.put_nowait(message)
 
-    async def _handle(self, message: AbstractIncomingMessage) -> None:
-        """Apply one message, then ack; a bad message is dead-lettered, a failing one retried with backoff."""
+    async def _apply_arrivals(self) -> None:
+        """Apply whatever has arrived as one batch (one transaction), again and again: one message when idle, many under load."""
+        while True:
+            batch = [await self._arrived.get()]
+            while not self._arrived.empty() and len(batch) < self.prefetch:
+                batch.append(self._arrived.get_nowait())
+            try:
+                await self._handle_batch(batch)
+            except Exception:  # e.g. the channel closed mid-ack: the broker redelivers, the inbox dedupes
+                log.exception("consumer %s: batch of %d not finished", self.system, len(batch))
+
+    async def _handle_batch(self, messages: list[AbstractIncomingMessage]) -> None:
+        """Apply the messages, then ack each; a bad message is dead-lettered, a failing one retried with backoff."""
         started = time.perf_counter()
+        ready: list[tuple[AbstractIncomingMessage, Envelope]] = []
+        for message in messages:
+            try:
+                envelope = from_amqp(message.body, _properties(message))
+            except ContractError as error:
+                await self._dead_letter(message, f"contract: {error}")
+                continue
+            if not self.handlers.get(envelope.type):
+                await self._dead_letter(message, f"no handler for event type {envelope.type!r} in system {self.system!r}")
+                continue
+            ready.append((message, envelope))
+        if not ready:
+            return
+        envelopes = [envelope for _, envelope in ready]
         try:
-            envelope = from_amqp(message.body, _properties(message))
-        except ContractError as error:
-            await self._dead_letter(message, f"contract: {error}")
-            return
-        bind_correlation_id(envelope.correlation_id)
-        handlers = self.handlers.get(envelope.type)
-        if not handlers:
-            await self._dead_letter(message, f"no handler for event type {envelope.type!r} in system {self.system!r}")
-            return
-        try:
-            applied = await asyncio.to_thread(self.apply, envelope)
-        except EventRejected as error:
-            await self._dead_letter(message, f"rejected: {error}")
-            return
-        except Exception as error:  # a failing handler must not stop the queue: retry, then dead-letter
-            log.exception("consumer %s: %s %s failed", self.system, envelope.type, envelope.id)
-            await self._retry_or_dead_letter(message, f"{error.__class__.__name__}: {error}")
-            return
-        outcome = "applied" if applied else "duplicate"
-        metrics.EVENTS_CONSUMED.labels(self.system, envelope.type, outcome).inc()
-        metrics.CONSUMER_LATENCY.labels(self.system, envelope.type).observe(time.perf_counter() - started)
-        log.info("consumer %s: %s %s %s", self.system, outcome, envelope.type, envelope.id)
-        await message.ack()
+            outcomes = await asyncio.to_thread(self.apply_batch, envelopes)
+        except Exception as error:  # the batch's commit failed (e.g. a deadlock with a competing worker)
+            log.warning("consumer %s: batch of %d failed (%s); applying one by one", self.system, len(ready), error)
+            outcomes = [await asyncio.to_thread(self._apply_alone, envelope) for envelope in envelopes]
+        for (message, envelope), outcome in zip(ready, outcomes, strict=True):
+            bind_correlation_id(envelope.correlation_id)
+            if isinstance(outcome, EventRejected):
+                await self._dead_letter(message, f"rejected: {outcome}")
+            elif isinstance(outcome, Exception):  # a failing handler must not stop the queue: retry, then dead-letter
+                log.error("consumer %s: %s %s failed: %r", self.system, envelope.type, envelope.id, outcome)
+                await self._retry_or_dead_letter(message, f"{outcome.__class__.__name__}: {outcome}")
+            else:
+                result = "applied" if outcome else "duplicate"
+                metrics.EVENTS_CONSUMED.labels(self.system, envelope.type, result).inc()
+                metrics.CONSUMER_LATENCY.labels(self.system, envelope.type).observe(time.perf_counter() - started)
+                log.info("consumer %s: %s %s %s", self.system, result, envelope.type, envelope.id)
+                await message.ack()
 
     def apply(self, envelope: Envelope) -> bool:
-        """Record the event in the inbox and run its handlers in one transaction; False if it was applied before."""
-        bind_correlation_id(envelope.correlation_id)
+        """Apply one event in a transaction of its own; False if it was applied before; raises what a handler raised."""
+        outcome = self.apply_batch([envelope])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def apply_batch(self, envelopes: list[Envelope]) -> list[bool | Exception]:
+        """Apply events in one transaction, each in a savepoint of its own, so one failure undoes only itself.
+
+        Per event: True (applied), False (applied before: a duplicate) or the exception its handler raised.
+        The inbox rows commit together with the effects; the caller acks only after this returned.
+        """
         with self.session_factory() as session:
+            outcomes = [self._apply_one(session, envelope) for envelope in envelopes]
+            session.commit()
+        return outcomes
+
+    def _apply_alone(self, envelope: Envelope) -> bool | Exception:
+        """One event in a transaction of its own, its failure (even at commit) returned rather than raised."""
+        try:
+            return self.apply_batch([envelope])[0]
+        except Exception as error:
+            return error
+
+    def _apply_one(self, session: Session, envelope: Envelope) -> bool | Exception:
+        """Inbox row and handlers of one event inside a savepoint of the caller's transaction."""
+        bind_correlation_id(envelope.correlation_id)
+        savepoint = session.begin_nested()
+        try:
             session.add(
                 InboxMessage(
                     consumer=self.system,
@@ -127,12 +173,17 @@ class EventConsumer:
             try:
                 session.flush()
             except IntegrityError:
-                session.rollback()
+                savepoint.rollback()
                 return False
             for handler in self.handlers[envelope.type]:
                 handler(session, envelope)
-            session.commit()
-        return True
+            session.flush()
+            savepoint.commit()
+            return True
+        except Exception as error:
+            if savepoint.is_active:
+                savepoint.rollback()
+            return error
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Send the message to the next delay queue, or to the dead letters once the attempts are used up."""

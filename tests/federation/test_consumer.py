@@ -68,3 +68,17 @@ def test_poison_messages_are_dead_lettered_with_a_reason_and_the_queue_keeps_flo
     assert any("catalog.product.exploded" in r for r in reasons)
     assert any(r.startswith("rejected: the sample system refuses") for r in reasons)
     assert any(r.startswith("failed 3 times; last error: RuntimeError: this handler always fails") for r in reasons)
+
+
+def test_a_batch_applies_in_one_transaction_and_a_failure_undoes_only_itself(session_factory, amqp_url):
+    from federation.consumer import EventConsumer
+    from tests.federation.sample_system import SAMPLE
+
+    consumer = EventConsumer(system="sample", amqp_url=amqp_url, names=Names("unused"), handlers=SAMPLE.event_handlers, session_factory=session_factory)
+    first, failing, second = product_event(1), product_event(1, name="always-fails"), product_event(1)
+    outcomes = consumer.apply_batch([first, failing, second, first])
+    assert outcomes[0] is True and outcomes[2] is True and outcomes[3] is False
+    assert isinstance(outcomes[1], RuntimeError)
+    assert copy_of(session_factory, first.aggregate_id).handled_count == 1
+    assert copy_of(session_factory, second.aggregate_id) is not None
+    assert copy_of(session_factory, failing.aggregate_id) is None and not applied(session_factory, failing)
