@@ -19,20 +19,24 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
-def permissions_for(system: System) -> dict[str, str]:
+def permissions_for(system: System, namespace: str = "") -> dict[str, str]:
     """Configure and write (publish, bind) only its own objects; read its own and the exchanges of the systems it copies.
 
-    Nobody gets the default exchange, so no system can drop messages into another system's queues.
+    Nobody gets the default exchange, so no system can drop messages into another system's queues. With a
+    namespace (SCS_NAMESPACE), every pattern starts with `<namespace>.`, as the names do.
     """
-    own = f"{re.escape(system.name)}\\."
+    prefix = re.escape(f"{namespace}.") if namespace else ""
+    own = f"{prefix}{re.escape(system.name)}\\."
     sources = sorted({event_type.split(".", 1)[0] for event_type in system.consumed_event_types})
-    read_sources = "".join(f"|{re.escape(source)}\\.events$" for source in sources)
+    read_sources = "".join(f"|{prefix}{re.escape(source)}\\.events$" for source in sources)
     return {"configure": f"^{own}", "write": f"^{own}", "read": f"^({own}{read_sources})"}
 
 
-def definitions(systems: list[System], passwords: dict[str, str], retry_delays_ms: tuple[int, ...], vhost: str = "/") -> dict:
+def definitions(
+    systems: list[System], passwords: dict[str, str], retry_delays_ms: tuple[int, ...], vhost: str = "/", namespace: str = ""
+) -> dict:
     """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings)."""
-    names = Names("")
+    names = Names(namespace)
     exchanges: dict[str, str] = {names.events_exchange(system.name): "topic" for system in systems}
     queues: dict[str, dict] = {}
     bindings: list[tuple[str, str, str]] = []
@@ -47,7 +51,7 @@ def definitions(systems: list[System], passwords: dict[str, str], retry_delays_m
     permissions = [{"user": ADMIN_USER, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]
     for system in systems:
         users.append({"name": system.name, "password_hash": password_hash(passwords[system.name]), "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []})
-        permissions.append({"user": system.name, "vhost": vhost, **permissions_for(system)})
+        permissions.append({"user": system.name, "vhost": vhost, **permissions_for(system, namespace)})
     return {
         "users": users,
         "vhosts": [{"name": vhost}],

@@ -109,6 +109,15 @@ def build_document(api: ApiDescription) -> dict[str, Any]:
     }
 
 
+def omit_null(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a body whose optional fields may be left out but not sent as null (PATCH): document them so."""
+    for prop in schema.get("properties", {}).values():
+        variants = [variant for variant in prop.pop("anyOf", []) if variant != {"type": "null"}]
+        prop.update(variants[0] if len(variants) == 1 else {"anyOf": variants} if variants else {})
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 def openapi_route(api: ApiDescription) -> Route:
     """The route that serves the document (built once, on first request)."""
 

@@ -61,6 +61,7 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.system_urls[system.name].startswith("https://"),
         SESSION_COOKIE_NAME=f"scs_{system.name}_session",
         WTF_CSRF_TIME_LIMIT=None,
     )

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+from federation.openapi import openapi_route
 from federation.systems import System, merge_event_tables
 from systems.catalog.base import Base
 from systems.catalog.inventory.reactive import EVENT_HANDLERS as inventory_events
+from systems.catalog.openapi import API
 from systems.catalog.products.demo import load_demo_products
 from systems.catalog.products.events import republish_products
 from systems.catalog.products.restful import ROUTES as products_routes
@@ -15,7 +17,7 @@ SYSTEM = System(
     name="catalog",
     package_dir=Path(__file__).parent,
     metadata=Base.metadata,
-    routes=[*products_routes],
+    routes=[*products_routes, openapi_route(API)],
     event_handlers=merge_event_tables(inventory_events, sales_events),
     republishers={"products": republish_products},
     configure_app=configure_app,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from federation.openapi import openapi_route
 from federation.systems import System, merge_event_tables
 from systems.order.base import Base
 from systems.order.cart.restful import ROUTES as cart_routes
 from systems.order.customers_copy.reactive import EVENT_HANDLERS as customers_copy_events
 from systems.order.formatting import configure_app
+from systems.order.openapi import API
 from systems.order.orders.demo import load_demo_orders
 from systems.order.orders.reactive import EVENT_HANDLERS as orders_events
 from systems.order.orders.republish import republish_orders
@@ -20,7 +22,7 @@ SYSTEM = System(
     name="order",
     package_dir=Path(__file__).parent,
     metadata=Base.metadata,
-    routes=[*products_copy_routes, *cart_routes, *orders_routes],
+    routes=[*products_copy_routes, *cart_routes, *orders_routes, openapi_route(API)],
     event_handlers=merge_event_tables(customers_copy_events, products_copy_events, orders_events),
     republishers={"orders": republish_orders},
     configure_app=configure_app,

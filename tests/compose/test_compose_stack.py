@@ -126,3 +126,16 @@ def test_the_order_systems_broker_user_may_publish_only_to_its_own_exchange(stac
     refused = publish("catalog.events")
     assert refused.startswith("REFUSED 403") and "ACCESS_REFUSED" in refused
     assert publish("order.events") == "ALLOWED"
+
+
+def test_a_systems_database_login_cannot_open_another_systems_database(stack):
+    def connect(login: str, database: str) -> subprocess.CompletedProcess:
+        password = f'"$SCS_{login.upper()}_DB_PASSWORD"'  # set in the postgres service's environment
+        command = f'PGPASSWORD={password} psql -h 127.0.0.1 -U {login}_svc -d {database} -tAc "select current_user"'
+        return stack["compose"]("exec", "-T", "postgres", "sh", "-c", command, check=False)
+
+    own = connect("order", "order")
+    assert own.returncode == 0 and own.stdout.strip() == "order_svc", own.stderr
+    for login, database in (("order", "catalog"), ("order", "user"), ("catalog", "order")):
+        refused = connect(login, database)
+        assert refused.returncode != 0 and "permission denied for database" in refused.stderr, (login, database, refused.stderr)

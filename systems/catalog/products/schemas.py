@@ -9,6 +9,7 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from federation.errors import ApiError
+from federation.openapi import omit_null
 from shared_contracts.catalog import ProductState
 
 MAX_STOCK = 1_000_000
@@ -49,7 +50,7 @@ class NewProduct(BaseModel):
 class ProductChanges(BaseModel):
     """Body of PATCH /api/products/<id>: any subset of the fields; null is not a value."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=omit_null)
 
     sku: Sku | None = None
     name: Name | None = None

@@ -10,6 +10,7 @@ from systems.user.accounts.restful.edit_profile import edit_profile
 from systems.user.accounts.restful.get_me import get_me
 from systems.user.accounts.restful.list_users import list_users
 from systems.user.accounts.restful.register_user import register_user
+from systems.user.accounts.restful.show_account_badge import show_account_badge
 from systems.user.accounts.restful.show_profile import show_profile
 from systems.user.accounts.restful.update_me import update_me
 
@@ -25,4 +26,5 @@ ROUTES = [
     Route("/api/users/me", get_me),
     Route("/api/users/me", update_me, methods=("PATCH",)),
     Route("/api/users/me", delete_me, methods=("DELETE",)),
+    Route("/fragments/v1/account-badge", show_account_badge),
 ]

@@ -1,0 +1,160 @@
+"""Least privilege on the REAL local broker: one RabbitMQ user per system (namespace-prefixed permissions from
+federation.broker_definitions), the topology pre-declared from the definitions, workers in SCS_TOPOLOGY=verify mode."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pika
+import pytest
+from pika.exceptions import ChannelClosedByBroker
+
+from federation.broker_definitions import ADMIN_USER, definitions, permissions_for
+from federation.db import make_engine, make_session_factory
+from federation.migrations import upgrade
+from federation.runtime_models import InboxMessage
+from federation.settings import Settings
+from federation.systems import load_systems
+from federation.topology import Names
+from shared_contracts import new_event
+from shared_contracts.examples import example_data
+from tests.conftest import (
+    TEST_RETRY_DELAYS_MS,
+    USE_CONTAINERS,
+    delete_namespace,
+    wait_for,
+)
+from tests.e2e.federation_processes import SYSTEM_NAMES, Federation
+from tests.federation.harness import publish_event
+
+pytestmark = pytest.mark.skipif(USE_CONTAINERS or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker")
+
+
+def rabbitmqctl(*args: str) -> None:
+    """Run one rabbitmqctl command against the local node."""
+    done = subprocess.run(["rabbitmqctl", "--quiet", *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, f"rabbitmqctl {args[0]} failed: {done.stdout}{done.stderr}"
+
+
+def declare_definitions_topology(amqp_url: str, document: dict) -> None:
+    """Declare the definitions' exchanges, queues and bindings as the administrator would by loading the file."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        channel = connection.channel()
+        for exchange in document["exchanges"]:
+            channel.exchange_declare(exchange["name"], exchange["type"], durable=True)
+        for queue in document["queues"]:
+            channel.queue_declare(queue["name"], durable=True, arguments=queue["arguments"])
+        for binding in document["bindings"]:
+            channel.queue_bind(binding["destination"], binding["source"], binding["routing_key"])
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def namespace(amqp_url: str) -> Iterator[str]:
+    """One namespace for this module's tests (they share the broker users, whose set-up is slow); removed afterwards."""
+    value = f"test-{uuid.uuid4().hex[:10]}"
+    yield value
+    delete_namespace(amqp_url, value)
+
+
+@pytest.fixture(scope="module")
+def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
+    """Per system, the URL of a broker user of its own with the namespace's least-privilege permissions; removed afterwards."""
+    systems = load_systems()
+    passwords = {ADMIN_USER: secrets.token_hex(16), **{system.name: secrets.token_hex(16) for system in systems}}  # never "-..." (an option)
+    declare_definitions_topology(amqp_url, definitions(systems, passwords, TEST_RETRY_DELAYS_MS, namespace=namespace))
+    parts = urlsplit(amqp_url)
+    urls, created = {}, []
+    try:
+        for system in systems:
+            user = f"{namespace}-{system.name}"
+            rabbitmqctl("add_user", user, passwords[system.name])
+            created.append(user)
+            permissions = permissions_for(system, namespace)
+            rabbitmqctl("set_permissions", "-p", "/", user, permissions["configure"], permissions["write"], permissions["read"])
+            netloc = f"{user}:{passwords[system.name]}@{parts.hostname}:{parts.port or 5672}"
+            urls[system.name] = urlunsplit(parts._replace(netloc=netloc))
+        yield urls
+    finally:
+        for user in created:
+            rabbitmqctl("delete_user", user)
+
+
+def attempt(url: str, action) -> str:
+    """ALLOWED, or REFUSED <code> when the broker closes the channel."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        action(channel)
+        return "ALLOWED"
+    except ChannelClosedByBroker as error:
+        return f"REFUSED {error.reply_code}"
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def test_the_order_user_may_not_publish_to_the_catalogs_exchange_nor_read_its_inbox(broker_urls, namespace):
+    names, order = Names(namespace), broker_urls["order"]
+
+    def publish(exchange: str, routing_key: str = "order.smoke_test"):
+        return lambda channel: channel.basic_publish(exchange, routing_key, b"{}")
+
+    def read(queue: str):
+        return lambda channel: channel.basic_get(queue, auto_ack=False)
+
+    assert attempt(order, publish(names.events_exchange("catalog"))) == "REFUSED 403"
+    assert attempt(order, read(names.inbox_queue("catalog"))) == "REFUSED 403"
+    assert attempt(order, read(names.dead_letter_queue("user"))) == "REFUSED 403"
+    assert attempt(order, publish("", names.inbox_queue("catalog"))) == "REFUSED 403"  # nor through the default exchange
+    assert attempt(order, publish(names.events_exchange("order"))) == "ALLOWED"
+    assert attempt(order, read(names.inbox_queue("order"))) == "ALLOWED"
+    assert attempt(broker_urls["catalog"], publish(names.events_exchange("order"))) == "REFUSED 403"
+
+
+def test_each_systems_worker_consumes_and_relays_with_only_its_own_rights(broker_urls, data_dir, namespace, amqp_url):
+    federation = Federation(
+        data_dir,
+        namespace,
+        amqp_url,
+        extra_env={
+            "SCS_TOPOLOGY": "verify",
+            "SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)),
+            **{f"SCS_{name.upper()}_AMQP_URL": url for name, url in broker_urls.items()},
+        },
+    )
+    order_id = str(uuid.uuid4())
+    try:
+        for system in load_systems():
+            upgrade(system, Settings.from_env(system.name, federation.env))
+        for name in SYSTEM_NAMES:
+            federation.start(f"{name}-worker")
+        federation.scs("users", "add", "ada@example.org", "--password", "least privilege!")  # user's relay -> order's consumer
+        for event_type in ("order.placed", "order.confirmed"):  # -> user's and catalog's consumers
+            data = {**example_data(event_type), "id": order_id}
+            publish_event(amqp_url, namespace, new_event(event_type, data, aggregate_id=order_id, aggregate_version=1 + (event_type == "order.confirmed")))
+        for consumer, event_type in (("order", "user.registered"), ("user", "order.placed"), ("catalog", "order.confirmed")):
+            wait_for(functools.partial(inbox_has, federation, consumer, event_type), timeout=30, message=f"{consumer} applied {event_type}")
+    finally:
+        federation.stop_all()
+    logs = "".join(federation.log(f"{name}-worker") for name in SYSTEM_NAMES)
+    assert "ACCESS_REFUSED" not in logs
+
+
+def inbox_has(federation: Federation, system: str, event_type: str) -> bool:
+    """Has `system`'s consumer applied an event of `event_type`?"""
+    engine = make_engine(Settings.from_env(system, federation.env).database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return session.query(InboxMessage).filter_by(consumer=system, event_type=event_type).first() is not None
+    finally:
+        engine.dispose()
