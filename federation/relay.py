@@ -1,22 +1,35 @@
-"""Step 2 of an event's way: publish outbox rows in order, with confirms and `mandatory`, marking them only once confirmed."""
+"""Step 2 of an event's way: publish outbox rows in order, with confirms and `mandatory`, marking them only once confirmed.
+
+A batch is published in one go and its confirms are awaited together (aio-pika pipelines them); waiting for
+each confirm before the next publish, as pika's blocking channel does, made the relay the slowest step.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
-import pika
-from pika.exceptions import AMQPError, UnroutableError
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aiormq.exceptions import AMQPError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
 from federation.runtime_models import OutboxMessage, utcnow
-from federation.topology import Declaration, Names, declare_with_pika
+from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
 
 log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5
+BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not be reached, or the connection broke while publishing; nothing unconfirmed was marked."""
 
 
 class OutboxRelay:
@@ -30,7 +43,7 @@ class OutboxRelay:
         declaration: Declaration,
         session_factory: sessionmaker[Session],
         batch_size: int = 200,
-        poll_seconds: float = 0.2,
+        poll_seconds: float = 0.05,
         max_backoff_seconds: float = 30.0,
         passive_foreign: bool = False,
     ) -> None:
@@ -42,8 +55,10 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
-        self._connection: pika.BlockingConnection | None = None
-        self._channel = None
+        self._loop = asyncio.new_event_loop()
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
 
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set: drain the outbox, wait a poll interval when it is empty, back off while the broker is away."""
@@ -54,9 +69,8 @@ class OutboxRelay:
                 backoff = 0.5
                 if published == 0:
                     stop.wait(self.poll_seconds)
-            except AMQPError as error:
-                log.warning("relay: broker unavailable (%s); retrying in %.1fs", error.__class__.__name__, backoff)
-                self.close()
+            except BrokerUnavailable as error:
+                log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_seconds)
             except Exception:
@@ -70,19 +84,18 @@ class OutboxRelay:
         """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
         total = 0
         while True:
-            count = self._publish_batch()
+            count = self._loop.run_until_complete(self._publish_batch())
             total += count
             if not until_empty or count < self.batch_size:
                 return total
 
-    def _publish_batch(self) -> int:
-        """Read a batch, publish it (a confirm per message), then mark what the broker confirmed.
+    async def _publish_batch(self) -> int:
+        """Read a batch, publish it, await its confirms, then mark the confirmed rows (the leading run, keeping the order).
 
         No database transaction stays open while waiting for the broker, so a slow or paused broker never
         holds up the requests that write to the outbox. A crash between publishing and marking publishes
         those rows again: consumers' inboxes make that harmless.
         """
-        channel = self._ensure_channel()
         with self.session_factory() as session:
             rows = session.scalars(
                 select(OutboxMessage)
@@ -90,67 +103,74 @@ class OutboxRelay:
                 .order_by(OutboxMessage.seq)
                 .limit(self.batch_size)
             ).all()
-        confirmed: list[int] = []
-        failure: AMQPError | None = None
-        for row in rows:
-            try:
-                self._publish(channel, row)
-            except AMQPError as error:
-                failure = error
+        if not rows:
+            return 0
+        try:
+            await self._ensure_channel()
+            outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
+        except BROKER_ERRORS as error:
+            await self._drop_connection()
+            raise BrokerUnavailable(f"{error.__class__.__name__}: {error}") from error
+        confirmed = []
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
                 break
-            confirmed.append(row.seq)
+            confirmed.append(row)
         if confirmed:
             with self.session_factory() as session, session.begin():
-                session.execute(update(OutboxMessage).where(OutboxMessage.seq.in_(confirmed)).values(published_at=utcnow()))
-        if failure is not None:
-            raise failure
+                session.execute(
+                    update(OutboxMessage).where(OutboxMessage.seq.in_([row.seq for row in confirmed])).values(published_at=utcnow())
+                )
+            for row in confirmed:
+                metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
+                bind_correlation_id(row.correlation_id)
+                log.info("relay: published %s %s", row.event_type, row.event_id)
+        if len(confirmed) < len(rows):
+            failure = outcomes[len(confirmed)]
+            await self._drop_connection()
+            raise BrokerUnavailable(f"publish of {rows[len(confirmed)].event_id} failed: {failure!r}")
         return len(rows)
 
-    def _publish(self, channel, row: OutboxMessage) -> None:
-        """Publish one row and wait for the broker's confirm."""
+    async def _publish(self, row: OutboxMessage) -> None:
+        """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too)."""
         message = to_amqp(from_amqp(row.body.encode()))
-        try:
-            channel.basic_publish(
-                exchange=self.names.events_exchange(row.producer),
-                routing_key=row.event_type,
-                body=message.body,
-                properties=pika.BasicProperties(**message.properties),
-                mandatory=True,
-            )
-        except UnroutableError:
-            # Confirmed by the broker but bound to no queue: every known consumer's queue was declared
-            # before publishing, so no system has subscribed to this event type.
-            log.info("relay: %s %s has no subscriber", row.event_type, row.event_id)
-        metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
-        bind_correlation_id(row.correlation_id)
-        log.info("relay: published %s %s", row.event_type, row.event_id)
+        properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT}
+        exchange = self._exchanges[row.producer]
+        await exchange.publish(aio_pika.Message(message.body, **properties), routing_key=row.event_type, mandatory=True)
 
-    def _ensure_channel(self):
+    async def _ensure_channel(self) -> None:
         """Connect, enable confirms and declare the topology (producer exchange and every consumer queue)."""
-        if self._channel is None or not self._channel.is_open:
-            self.close()
-            parameters = pika.URLParameters(self.amqp_url)
-            parameters.connection_attempts = 1
-            parameters.socket_timeout = 5
-            parameters.blocked_connection_timeout = 30
-            self._connection = pika.BlockingConnection(parameters)
-            channel = self._connection.channel()
-            channel.confirm_delivery()
-            declare_with_pika(channel, self.names, self.declaration, self.passive_foreign)
-            self._channel = channel
-        return self._channel
+        if self._channel is not None and not self._channel.is_closed:
+            return
+        await self._drop_connection()
+        self._connection = await asyncio.wait_for(aio_pika.connect(self.amqp_url), CONNECT_TIMEOUT_SECONDS)
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=False)
+        channel.return_callbacks.add(_log_unroutable)
+        await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
+        producer = self.declaration.owner
+        self._exchanges = {producer: await channel.get_exchange(self.names.events_exchange(producer), ensure=False)}
+        self._channel = channel
+
+    async def _drop_connection(self) -> None:
+        """Forget the broker connection (it is reopened on the next batch)."""
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and not connection.is_closed:
+            try:
+                await connection.close()
+            except BROKER_ERRORS:
+                pass
 
     def close(self) -> None:
-        """Drop the broker connection (it is reopened on the next batch)."""
-        connection, self._connection, self._channel = self._connection, None, None
-        if connection is not None and connection.is_open:
-            try:
-                connection.close()
-            except AMQPError:
-                pass
+        """Drop the broker connection."""
+        if not self._loop.is_closed():
+            self._loop.run_until_complete(self._drop_connection())
+
+
+def _log_unroutable(_channel, message) -> None:
+    """Every known consumer's queue was declared before publishing, so no system subscribes to this event type."""
+    log.info("relay: %s %s has no subscriber", message.type, message.message_id)
 
 
 def outbox_backlog(session: Session) -> int:
     """How many outbox rows wait for the relay."""
     return session.scalar(select(func.count(OutboxMessage.seq)).where(OutboxMessage.published_at.is_(None))) or 0
-
