@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from federation.db import make_engine, make_session_factory
-from federation.runtime_models import RuntimeBase
 from tests.chaos.broker import start_container_broker
 from tests.conftest import wait_for
-from tests.federation.harness import applied, product_event, publish_event, running_consumer
-from tests.federation.sample_system import SAMPLE, SampleBase
+from tests.federation.harness import (
+    applied,
+    product_event,
+    publish_event,
+    running_consumer,
+    sample_database,
+)
+from tests.federation.sample_system import SAMPLE
 
 
 @pytest.fixture
@@ -23,11 +27,8 @@ def broker():
 @pytest.fixture
 def session_factory(sqlite_url):
     """The sample system's tables on SQLite."""
-    engine = make_engine(sqlite_url)
-    SampleBase.metadata.create_all(engine)
-    RuntimeBase.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with sample_database(sqlite_url) as factory:
+        yield factory
 
 
 def test_the_consumer_resumes_after_a_broker_restart(broker, session_factory):

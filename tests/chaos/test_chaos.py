@@ -23,8 +23,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from federation.dead_letters import list_dead_letters
 from federation.db import make_engine, make_session_factory
+from federation.dead_letters import list_dead_letters
 from federation.runtime_models import OutboxMessage
 from federation.topology import Names
 from shared_contracts import new_event, to_amqp

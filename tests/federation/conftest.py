@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from federation.db import make_engine, make_session_factory
-from federation.runtime_models import RuntimeBase
-from tests.federation.harness import running_consumer
-from tests.federation.sample_system import SAMPLE, SampleBase
+from tests.federation.harness import running_consumer, sample_database
+from tests.federation.sample_system import SAMPLE
 
 
 @pytest.fixture
 def session_factory(database_url):
     """Sessions on a fresh database holding the sample system's and the runtime's tables."""
-    engine = make_engine(database_url)
-    SampleBase.metadata.create_all(engine)
-    RuntimeBase.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+    with sample_database(database_url) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -12,12 +12,25 @@ import pika
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.consumer import EventConsumer
-from federation.runtime_models import InboxMessage
+from federation.db import make_engine, make_session_factory
+from federation.runtime_models import InboxMessage, RuntimeBase
 from federation.topology import Names
 from shared_contracts import Envelope, new_event, to_amqp
 from shared_contracts.examples import example_data
 from tests.conftest import TEST_RETRY_DELAYS_MS
-from tests.federation.sample_system import ProductCopy
+from tests.federation.sample_system import ProductCopy, SampleBase
+
+
+@contextmanager
+def sample_database(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh database holding the sample system's and the runtime's tables."""
+    engine = make_engine(url)
+    SampleBase.metadata.create_all(engine)
+    RuntimeBase.metadata.create_all(engine)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @contextmanager

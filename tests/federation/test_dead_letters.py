@@ -7,7 +7,13 @@ import pytest
 from federation.dead_letters import discard, list_dead_letters, replay
 from federation.topology import Names
 from tests.conftest import wait_for
-from tests.federation.harness import applied, copy_of, product_event, publish_event, queue_depth
+from tests.federation.harness import (
+    applied,
+    copy_of,
+    product_event,
+    publish_event,
+    queue_depth,
+)
 
 
 @pytest.fixture(params=["sqlite"])

@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from systems.user.accounts import passwords
+from tests.user.support import migrated_app
 
 PRODUCTION_HASHER = passwords.HASHER
 
@@ -20,3 +21,15 @@ def cheap_password_hashing(monkeypatch):
 def production_hasher(monkeypatch):
     """The hasher the system really uses (64 MiB, 3 passes), for the test that checks it."""
     monkeypatch.setattr(passwords, "HASHER", PRODUCTION_HASHER)
+
+
+@pytest.fixture
+def app(data_dir, sqlite_url):
+    """The user app on a fresh, migrated SQLite database (modules that need both databases override it)."""
+    return migrated_app(data_dir, sqlite_url)
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()

@@ -23,11 +23,6 @@ def lite_app(data_dir, sqlite_url):
     return migrated_app(data_dir, sqlite_url)
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def account_count(app) -> int:
     with app.extensions["scs"].session_factory() as session:
         return session.scalar(select(func.count()).select_from(User))

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 
 from tests.user.support import (
     PASSWORD,
     log_in,
     make_admin,
-    migrated_app,
     outbox,
     post_form,
     register,
 )
-
-
-@pytest.fixture
-def app(data_dir, sqlite_url):
-    return migrated_app(data_dir, sqlite_url)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def test_form_posts_without_a_csrf_token_are_refused(app, client):

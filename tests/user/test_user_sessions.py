@@ -24,16 +24,6 @@ from tests.user.support import (
 
 
 @pytest.fixture
-def app(data_dir, sqlite_url):
-    return migrated_app(data_dir, sqlite_url)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def verifiers(data_dir):
     """How catalog and order verify tokens: the public keys in the shared data directory, nothing else."""
     return [TokenVerifier(Settings.from_env(name, {"SCS_DATA_DIR": str(data_dir)})) for name in ("catalog", "order")]
