@@ -55,7 +55,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
-        self._loop = asyncio.new_event_loop()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
@@ -84,7 +85,7 @@ class OutboxRelay:
         """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
         total = 0
         while True:
-            count = self._loop.run_until_complete(self._publish_batch())
+            count = self._call(self._publish_batch())
             total += count
             if not until_empty or count < self.batch_size:
                 return total
@@ -160,10 +161,22 @@ class OutboxRelay:
             except BROKER_ERRORS:
                 pass
 
+    def _call(self, coroutine):
+        """Run a coroutine on the relay's own event-loop thread (whatever loop the calling thread may be running)."""
+        if self._loop_thread is None or not self._loop_thread.is_alive():
+            self._loop = asyncio.new_event_loop()
+            self._loop_thread = threading.Thread(target=self._loop.run_forever, name="relay-loop", daemon=True)
+            self._loop_thread.start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
     def close(self) -> None:
-        """Drop the broker connection."""
-        if not self._loop.is_closed():
-            self._loop.run_until_complete(self._drop_connection())
+        """Drop the broker connection and stop the relay's event-loop thread (the next batch starts both again)."""
+        if self._loop_thread is not None and self._loop_thread.is_alive():
+            self._call(self._drop_connection())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(5)
+            self._loop.close()
+        self._loop_thread = None
 
 
 def _log_unroutable(_channel, message) -> None:
