@@ -14,7 +14,7 @@ from tests.conftest import delete_namespace
 from tests.e2e.federation_processes import Federation
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shop(tmp_path_factory, amqp_url) -> Iterator[Federation]:
     """One running federation shared by the browser tests (each test uses its own accounts and products)."""
     namespace = f"test-{uuid.uuid4().hex[:10]}"
@@ -25,7 +25,7 @@ def shop(tmp_path_factory, amqp_url) -> Iterator[Federation]:
     delete_namespace(amqp_url, namespace)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
