@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
+from federation.db import READ_ONLY
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
@@ -98,6 +99,7 @@ class OutboxRelay:
         those rows again: consumers' inboxes make that harmless.
         """
         with self.session_factory() as session:
+            session.connection(execution_options={READ_ONLY: True})  # polling never takes SQLite's write lock
             rows = session.scalars(
                 select(OutboxMessage)
                 .where(OutboxMessage.published_at.is_(None))
