@@ -9,16 +9,18 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
-from federation.runtime_models import InboxMessage
+from federation.replica import DIALECT_INSERTS
+from federation.runtime_models import InboxMessage, utcnow
 from federation.topology import Names, Subscription, consumer_declaration, declare_with_aio_pika
 from shared_contracts import ContractError, Envelope, from_amqp
 
@@ -161,18 +163,7 @@ class EventConsumer:
         bind_correlation_id(envelope.correlation_id)
         savepoint = session.begin_nested()
         try:
-            session.add(
-                InboxMessage(
-                    consumer=self.system,
-                    event_id=str(envelope.id),
-                    producer=envelope.producer,
-                    event_type=envelope.type,
-                    occurred_at=envelope.occurred_at,
-                )
-            )
-            try:
-                session.flush()
-            except IntegrityError:
+            if not _record_in_inbox(session, self.system, envelope):
                 savepoint.rollback()
                 return False
             for handler in self.handlers[envelope.type]:
@@ -229,6 +220,27 @@ class EventConsumer:
         )
         exchange = await self._channel.get_exchange(exchange_name, ensure=False)
         await exchange.publish(copy, routing_key=routing_key)
+
+
+def _record_in_inbox(session: Session, consumer: str, envelope: Envelope) -> bool:
+    """Add the event's inbox row; False if it is there already (a duplicate), without raising and catching an error."""
+    statement = _inbox_insert(session.get_bind().dialect.name)
+    row = {
+        "consumer": consumer,
+        "event_id": str(envelope.id),
+        "producer": envelope.producer,
+        "event_type": envelope.type,
+        "occurred_at": envelope.occurred_at,
+        "processed_at": utcnow(),
+    }
+    return session.connection().execute(statement, row).first() is not None
+
+
+@lru_cache(maxsize=4)
+def _inbox_insert(dialect: str) -> Insert:
+    """INSERT .. ON CONFLICT DO NOTHING RETURNING into the inbox, built once per dialect."""
+    table = InboxMessage.__table__
+    return DIALECT_INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.event_id)
 
 
 def _properties(message: AbstractIncomingMessage) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from federation.correlation import current_correlation_id
+from federation.outbox_watch import announce
 from federation.runtime_models import OutboxMessage
 from shared_contracts import Envelope, new_event
 
@@ -21,7 +22,7 @@ def add(
     aggregate_id: object,
     aggregate_version: int,
 ) -> Envelope:
-    """Validate the event against its contract and add it to the outbox in `session`'s transaction."""
+    """Validate the event against its contract and add it to the outbox in `session`'s transaction (waking the relay at commit)."""
     envelope = new_event(
         event_type,
         data,
@@ -39,4 +40,5 @@ def add(
             body=envelope.to_json_bytes().decode(),
         )
     )
+    announce(session)
     return envelope

@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
+from functools import lru_cache
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from aiormq.exceptions import AMQPError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
 from federation.db import READ_ONLY
+from federation.outbox_watch import OutboxWatch
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
@@ -26,7 +29,10 @@ from shared_contracts import from_amqp, to_amqp
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5
+STOP_CHECK_SECONDS = 0.5
 BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
+OUTBOX = OutboxMessage.__table__
+_mark_published = update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
 
 
 class BrokerUnavailable(Exception):
@@ -47,6 +53,7 @@ class OutboxRelay:
         poll_seconds: float = 0.05,
         max_backoff_seconds: float = 30.0,
         passive_foreign: bool = False,
+        watch: OutboxWatch | None = None,
     ) -> None:
         self.amqp_url = amqp_url
         self.names = names
@@ -56,6 +63,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
+        self.watch = watch
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._connection: AbstractConnection | None = None
@@ -63,14 +71,15 @@ class OutboxRelay:
         self._exchanges: dict[str, AbstractExchange] = {}
 
     def run(self, stop: threading.Event) -> None:
-        """Relay until `stop` is set: drain the outbox, wait a poll interval when it is empty, back off while the broker is away."""
+        """Relay until `stop` is set: drain the outbox; when it is empty, wait for the watch (at most a poll interval);
+        back off while the broker is away."""
         backoff = 0.5
         while not stop.is_set():
             try:
                 published = self.publish_pending()
                 backoff = 0.5
-                if published == 0:
-                    stop.wait(self.poll_seconds)
+                if published < self.batch_size:  # the watch saw any commit since it last returned, this read's included
+                    self._idle(stop)
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)
@@ -81,6 +90,16 @@ class OutboxRelay:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_seconds)
         self.close()
+
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait until the outbox may hold something new, or a poll interval has passed."""
+        if self.watch is None:
+            stop.wait(self.poll_seconds)
+            return
+        deadline = time.monotonic() + self.poll_seconds
+        while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+            if self.watch.wait(min(remaining, STOP_CHECK_SECONDS)):
+                return
 
     def publish_pending(self, until_empty: bool = False) -> int:
         """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
@@ -99,13 +118,8 @@ class OutboxRelay:
         those rows again: consumers' inboxes make that harmless.
         """
         with self.session_factory() as session:
-            session.connection(execution_options={READ_ONLY: True})  # polling never takes SQLite's write lock
-            rows = session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.published_at.is_(None))
-                .order_by(OutboxMessage.seq)
-                .limit(self.batch_size)
-            ).all()
+            connection = session.connection(execution_options={READ_ONLY: True})  # polling never takes SQLite's write lock
+            rows = connection.execute(_pending_rows(self.batch_size)).all()
         if not rows:
             return 0
         try:
@@ -121,9 +135,7 @@ class OutboxRelay:
             confirmed.append(row)
         if confirmed:
             with self.session_factory() as session, session.begin():
-                session.execute(
-                    update(OutboxMessage).where(OutboxMessage.seq.in_([row.seq for row in confirmed])).values(published_at=utcnow())
-                )
+                session.connection().execute(_mark_published, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
             for row in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
                 bind_correlation_id(row.correlation_id)
@@ -134,7 +146,7 @@ class OutboxRelay:
             raise BrokerUnavailable(f"publish of {rows[len(confirmed)].event_id} failed: {failure!r}")
         return len(rows)
 
-    async def _publish(self, row: OutboxMessage) -> None:
+    async def _publish(self, row) -> None:
         """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too)."""
         message = to_amqp(from_amqp(row.body.encode()))
         properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT}
@@ -173,12 +185,21 @@ class OutboxRelay:
 
     def close(self) -> None:
         """Drop the broker connection and stop the relay's event-loop thread (the next batch starts both again)."""
+        if self.watch is not None:
+            self.watch.close()
         if self._loop_thread is not None and self._loop_thread.is_alive():
             self._call(self._drop_connection())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(5)
             self._loop.close()
         self._loop_thread = None
+
+
+@lru_cache(maxsize=8)
+def _pending_rows(limit: int) -> Select:
+    """The oldest unpublished rows, with the columns publishing needs (plain rows: the ORM cost more than the query)."""
+    columns = (OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.producer, OUTBOX.c.event_type, OUTBOX.c.correlation_id, OUTBOX.c.body)
+    return select(*columns).where(OUTBOX.c.published_at.is_(None)).order_by(OUTBOX.c.seq).limit(limit)
 
 
 def _log_unroutable(_channel, message) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def upsert_if_newer(
@@ -21,13 +26,17 @@ def upsert_if_newer(
 
     One atomic INSERT .. ON CONFLICT DO UPDATE .. WHERE, so competing consumers never regress a row.
     """
-    table = model.__table__
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
+    statement = _upsert_statement(dialect, model.__table__, tuple(values), key, version_column)
+    return session.connection().execute(statement, dict(values)).first() is not None
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...], key: str, version_column: str) -> Insert:
+    """The upsert for one table and column set, built once: building it per event cost more than running it."""
+    statement = DIALECT_INSERTS[dialect](table)
+    return statement.on_conflict_do_update(
         index_elements=[table.c[key]],
-        set_={name: statement.excluded[name] for name in values if name != key},
+        set_={name: statement.excluded[name] for name in columns if name != key},
         where=table.c[version_column] < statement.excluded[version_column],
-    )
-    return session.execute(statement.returning(table.c[key])).first() is not None
+    ).returning(table.c[key])

@@ -25,7 +25,7 @@ class Settings:
     system_urls: Mapping[str, str]
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     prefetch: int = 50
-    relay_poll_seconds: float = 0.05
+    relay_poll_seconds: float = 0.5
     relay_batch_size: int = 200
     jwt_issuer: str = "scs-user"
     jwt_audience: str = "scs"
@@ -56,7 +56,7 @@ class Settings:
             system_urls=urls,
             retry_delays_ms=tuple(int(ms) for ms in env.get("SCS_RETRY_DELAYS_MS", "1000,5000,30000").split(",")),
             prefetch=int(env.get("SCS_PREFETCH", "50")),
-            relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.05")),
+            relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.5")),
             public_key_files=key_files,
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",

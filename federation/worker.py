@@ -1,4 +1,4 @@
-"""A system's worker process: its consumer (aio-pika, asyncio) and its outbox relay (pika, one thread)."""
+"""A system's worker process: its consumer (aio-pika, asyncio) and its outbox relay (a thread driving its own event loop)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
+from federation.outbox_watch import watch_outbox
 from federation.relay import OutboxRelay
 from federation.settings import Settings
 from federation.systems import System, load_systems
@@ -39,7 +40,7 @@ def subscriptions_of(systems: list[System]) -> list[Subscription]:
 
 
 def build_relay(system: System, settings: Settings, session_factory, subscriptions: list[Subscription]) -> OutboxRelay:
-    """The relay of `system`'s outbox into its own exchange."""
+    """The relay of `system`'s outbox into its own exchange, woken by commits to the outbox."""
     names = Names(settings.namespace)
     return OutboxRelay(
         amqp_url=settings.amqp_url,
@@ -49,6 +50,7 @@ def build_relay(system: System, settings: Settings, session_factory, subscriptio
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
         passive_foreign=settings.passive_foreign_topology,
+        watch=watch_outbox(session_factory.kw["bind"]),
     )
 
 

@@ -53,7 +53,6 @@ class Federation:
             "SCS_NAMESPACE": self.namespace,
             "SCS_AMQP_URL": self.amqp_url,
             "SCS_RETRY_DELAYS_MS": "200,500",
-            "SCS_RELAY_POLL_SECONDS": "0.05",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }

@@ -1,0 +1,76 @@
+"""The outbox watch wakes the relay when a row is committed to the outbox, and only then; the relay uses it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from federation import outbox
+from federation.outbox_watch import watch_outbox
+from federation.relay import outbox_backlog
+from shared_contracts.examples import example_data
+from tests.conftest import wait_for
+from tests.federation.sample_system import Gadget
+from tests.federation.test_relay import _relay
+
+
+def _add_event(session_factory) -> None:
+    """Commit one outbox row, as a web request would."""
+    product = example_data("catalog.product.updated")
+    with session_factory() as session:
+        outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=1)
+        session.commit()
+
+
+def _timed_wait(watch, timeout: float) -> tuple[bool, float]:
+    started = time.monotonic()
+    woken = watch.wait(timeout)
+    return woken, time.monotonic() - started
+
+
+def test_a_committed_outbox_row_ends_the_wait_at_once(session_factory):
+    watch = watch_outbox(session_factory.kw["bind"])
+    try:
+        watch.wait(0)  # starts watching (PostgreSQL: connects and listens)
+        _add_event(session_factory)
+        woken, seconds = _timed_wait(watch, 30)
+        assert woken and seconds < 5
+    finally:
+        watch.close()
+
+
+def test_commits_that_add_no_outbox_row_do_not_end_the_wait(session_factory):
+    watch = watch_outbox(session_factory.kw["bind"])
+    try:
+        watch.wait(0)
+        with session_factory() as session:
+            session.add(Gadget(name=f"gadget {uuid.uuid4()}"))
+            session.commit()
+        woken, seconds = _timed_wait(watch, 0.5)
+        assert not woken and seconds >= 0.5
+    finally:
+        watch.close()
+
+
+def test_the_relay_publishes_a_new_row_long_before_its_poll_interval(session_factory, amqp_url, namespace):
+    relay = _relay(amqp_url, namespace, session_factory)
+    relay.poll_seconds = 60
+    relay.watch = watch_outbox(session_factory.kw["bind"])
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        _add_event(session_factory)
+        wait_for(lambda: _backlog(session_factory) == 0, message="the first row relayed (connecting included)")
+        _add_event(session_factory)
+        wait_for(lambda: _backlog(session_factory) == 0, timeout=5, message="the relay woken by the watch, not its 60 s poll")
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive(), "the relay stops within a second of being asked, whatever its poll interval"
+
+
+def _backlog(session_factory) -> int:
+    with session_factory() as session:
+        return outbox_backlog(session)
