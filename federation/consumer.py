@@ -114,11 +114,13 @@ class EventConsumer:
         if not ready:
             return
         envelopes = [envelope for _, envelope in ready]
+        # The transaction runs on the event loop itself: it takes milliseconds, and handing each batch to a
+        # thread cost more CPU than the work and doubled the consumer's tail latency (docs/performance.md).
         try:
-            outcomes = await asyncio.to_thread(self.apply_batch, envelopes)
+            outcomes = self.apply_batch(envelopes)
         except Exception as error:  # the batch's commit failed (e.g. a deadlock with a competing worker)
             log.warning("consumer %s: batch of %d failed (%s); applying one by one", self.system, len(ready), error)
-            outcomes = [await asyncio.to_thread(self._apply_alone, envelope) for envelope in envelopes]
+            outcomes = [self._apply_alone(envelope) for envelope in envelopes]
         for (message, envelope), outcome in zip(ready, outcomes, strict=True):
             bind_correlation_id(envelope.correlation_id)
             if isinstance(outcome, EventRejected):

@@ -92,6 +92,7 @@ class _Watcher(threading.Thread):
         self.order = order
         self.seen: dict[tuple[uuid.UUID, int], float] = {}
         self._last = replica_versions(order)
+        self._ids: dict[object, uuid.UUID] = {}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -108,7 +109,7 @@ class _Watcher(threading.Thread):
         cursor = connection.cursor()
         try:
             cursor.execute(f"SELECT id, aggregate_version FROM {ProductCopy.__tablename__}")
-            versions = {_uuid(product_id): version for product_id, version in cursor.fetchall()}
+            versions = {self._id(product_id): version for product_id, version in cursor.fetchall()}
         finally:
             cursor.close()
         connection.rollback()  # end the read, so each poll sees the latest commit
@@ -118,15 +119,17 @@ class _Watcher(threading.Thread):
                 self.seen[(product_id, newer)] = now
         self._last = versions
 
+    def _id(self, value) -> uuid.UUID:
+        """A product id as either driver returns it (SQLite: 32 hex digits, PostgreSQL: a UUID), parsed once."""
+        parsed = self._ids.get(value)
+        if parsed is None:
+            parsed = self._ids[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+        return parsed
+
     def stop(self) -> None:
         """Stop after the poll under way."""
         self._stop_event.set()
         self.join()
-
-
-def _uuid(value) -> uuid.UUID:
-    """A product id as either driver returns it (SQLite: 32 hex digits, PostgreSQL: a UUID)."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _final_versions(commits: list[tuple[uuid.UUID, int, float]]) -> dict[uuid.UUID, int]:
