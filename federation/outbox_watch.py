@@ -93,6 +93,7 @@ class SqliteDataVersion:
         if self._connection is None:
             self._connection = self.engine.raw_connection()
             self._version, self._newest_row = self._read("PRAGMA data_version"), self._read(NEWEST_ROW)
+            return True  # rows may have arrived while nobody watched: read the outbox now
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             version = self._read("PRAGMA data_version")
