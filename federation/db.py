@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -9,6 +11,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "scs_read_only"
+BUSY_TIMEOUT_SECONDS = 30
+FIRST_PAUSE_SECONDS = 0.0002
+LONGEST_PAUSE_SECONDS = 0.002
 
 
 def normalise_url(url: str) -> str:
@@ -26,7 +31,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}, **kwargs)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -39,7 +44,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -48,7 +53,31 @@ def _begin_sqlite_transaction(connection) -> None:
     if connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _take_write_lock(connection.connection.dbapi_connection)
+
+
+def _take_write_lock(dbapi_connection) -> None:
+    """BEGIN IMMEDIATE, tried again every fraction of a millisecond while another connection holds the lock.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25… ms between tries, so a transaction that
+    found the lock taken for a moment often waited 20 to 100 ms for a writer that needed one: in the latency
+    benchmark these waits made the relay's whole tail (docs/performance.md).
+    """
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        pause = FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 1.5, LONGEST_PAUSE_SECONDS)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,7 +3,7 @@ the order worker's consumer and `on_product_changed`, with both workers as real 
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation.db import make_engine
 from systems.order.products_copy.models import ProductCopy
 from tests.benchmarks.stack import (
     create_products,
     first_published_at,
     last_outbox_seq,
     last_processed_at,
+    outbox_backlog_of,
     replica_count,
     replica_versions,
     running_federation,
@@ -64,14 +66,14 @@ class Rig:
         """Seconds from each change's commit to its version being visible in the replica, at `rate` changes/s,
         and per event the time spent before the relay marked it published and after (from the stored timestamps)."""
         after = last_outbox_seq(self.catalog)
-        watcher = _Watcher(self.order)
-        watcher.start()
+        watcher = _Watcher(self.federation.env["SCS_ORDER_DATABASE_URL"])
         try:
             commits = update_products(self.catalog, self.ids, count, rate=rate)
             wait_until(lambda: self._holds(_final_versions(commits)), timeout, "the paced events in the replica")
         finally:
-            watcher.stop()
-        visible = [watcher.seen[(product_id, version)] - committed for product_id, version, committed in commits]
+            seen = watcher.stop()
+        wait_until(lambda: outbox_backlog_of(self.catalog) == 0, timeout, "the relay marking the last rows published")
+        visible = [seen[(product_id, version)] - committed for product_id, version, committed in commits]
         return visible, stage_times(self.catalog, self.order, after)
 
     def _holds(self, expected: dict[uuid.UUID, int]) -> bool:
@@ -80,56 +82,63 @@ class Rig:
         return all(versions.get(product_id, 0) >= version for product_id, version in expected.items())
 
 
-class _Watcher(threading.Thread):
-    """Polls the replica every POLL_SECONDS and notes when each (product, version) first became visible.
+class _Watcher:
+    """A process of its own that polls the replica every POLL_SECONDS and notes when each (product, version) first
+    became visible.
 
-    It reads through a plain driver connection: the watcher shares the machine with the pipeline it measures,
-    and SQLAlchemy's ORM at 200 reads/s took a tenth of a core from it.
+    A process, not a thread: a thread shared the GIL with the writer, so either could hold up the other's clock
+    readings. It reads through a plain driver connection: SQLAlchemy's ORM at 200 reads/s took a tenth of a core
+    from the pipeline it measures.
     """
 
-    def __init__(self, order: sessionmaker[Session]) -> None:
-        super().__init__(daemon=True)
-        self.order = order
-        self.seen: dict[tuple[uuid.UUID, int], float] = {}
-        self._last = replica_versions(order)
-        self._ids: dict[object, uuid.UUID] = {}
-        self._stop_event = threading.Event()
+    def __init__(self, database_url: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._results, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(target=_watch, args=(database_url, self._stop, child_end), daemon=True)
+        self._process.start()
+        child_end.close()  # so that recv() fails, rather than waits for ever, should the process die
+        if self._results.recv() != "ready":
+            raise RuntimeError("the replica watcher did not start")
 
-    def run(self) -> None:
-        connection = self.order.kw["bind"].raw_connection()
-        try:
-            while not self._stop_event.is_set():
-                self._poll(connection)
-                self._stop_event.wait(POLL_SECONDS)
-        finally:
-            connection.close()
+    def stop(self) -> dict[tuple[uuid.UUID, int], float]:
+        """Stop after the poll under way; when each (product, version) was first seen."""
+        self._stop.set()
+        seen = self._results.recv()
+        self._process.join(30)
+        return seen
 
-    def _poll(self, connection) -> None:
-        """Note the versions that became visible since the last poll."""
+
+def _watch(database_url: str, stop, results) -> None:
+    """The watcher process: poll until `stop` is set, then send what was seen when."""
+    connection = make_engine(database_url).raw_connection()
+    ids: dict[object, uuid.UUID] = {}
+
+    def versions() -> dict[uuid.UUID, int]:
         cursor = connection.cursor()
         try:
             cursor.execute(f"SELECT id, aggregate_version FROM {ProductCopy.__tablename__}")
-            versions = {self._id(product_id): version for product_id, version in cursor.fetchall()}
+            rows = cursor.fetchall()
         finally:
             cursor.close()
         connection.rollback()  # end the read, so each poll sees the latest commit
+        for raw_id, _ in rows:
+            if raw_id not in ids:  # SQLite gives 32 hex digits, PostgreSQL a UUID: parse each id once
+                ids[raw_id] = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
+        return {ids[raw_id]: version for raw_id, version in rows}
+
+    seen: dict[tuple[uuid.UUID, int], float] = {}
+    last = versions()
+    results.send("ready")
+    while not stop.wait(POLL_SECONDS):
+        current = versions()
         now = time.time()
-        for product_id, version in versions.items():
-            for newer in range(self._last.get(product_id, 0) + 1, version + 1):
-                self.seen[(product_id, newer)] = now
-        self._last = versions
-
-    def _id(self, value) -> uuid.UUID:
-        """A product id as either driver returns it (SQLite: 32 hex digits, PostgreSQL: a UUID), parsed once."""
-        parsed = self._ids.get(value)
-        if parsed is None:
-            parsed = self._ids[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-        return parsed
-
-    def stop(self) -> None:
-        """Stop after the poll under way."""
-        self._stop_event.set()
-        self.join()
+        for product_id, version in current.items():
+            for newer in range(last.get(product_id, 0) + 1, version + 1):
+                seen[(product_id, newer)] = now
+        last = current
+    connection.close()
+    results.send(seen)
 
 
 def _final_versions(commits: list[tuple[uuid.UUID, int, float]]) -> dict[uuid.UUID, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.db import make_engine, make_session_factory, read_only
+from federation.relay import outbox_backlog
 from federation.runtime_models import InboxMessage, OutboxMessage
 from federation.settings import Settings
 from systems.catalog.products.events import CREATED, publish_product, record_change
@@ -156,6 +157,12 @@ def last_outbox_seq(catalog: sessionmaker[Session]) -> int:
     """The newest outbox row's sequence number (0 if none)."""
     with catalog() as session:
         return session.scalar(select(func.max(OutboxMessage.seq))) or 0
+
+
+def outbox_backlog_of(catalog: sessionmaker[Session]) -> int:
+    """Outbox rows the relay has not marked published yet."""
+    with catalog() as session:
+        return outbox_backlog(session)
 
 
 def last_processed_at(order: sessionmaker[Session]) -> float:
