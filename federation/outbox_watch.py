@@ -21,6 +21,7 @@ from federation.runtime_models import OutboxMessage
 log = logging.getLogger(__name__)
 
 CHANNEL = "scs_outbox"
+ANNOUNCED_IN = "scs_outbox_announced_in"  # session.info key: the transaction that already sent its NOTIFY
 SQLITE_CHECK_SECONDS = 0.005
 NEWEST_ROW = f"SELECT max(seq) FROM {OutboxMessage.__tablename__}"
 
@@ -34,10 +35,16 @@ class OutboxWatch(Protocol):
 
 
 def announce(session: Session) -> None:
-    """Have PostgreSQL wake the relays listening on this database when the session's transaction commits."""
-    if session.get_bind().dialect.name == "postgresql":
-        with session.no_autoflush:  # pending changes still fail where their callers expect it: at flush or commit
-            session.execute(text(f"NOTIFY {CHANNEL}"))
+    """Have PostgreSQL wake the relays listening on this database when the session's transaction commits
+    (once per transaction: a resync adds thousands of rows in one)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(ANNOUNCED_IN) is transaction:
+        return
+    with session.no_autoflush:  # pending changes still fail where their callers expect it: at flush or commit
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[ANNOUNCED_IN] = session.get_transaction()
 
 
 def watch_outbox(engine: Engine) -> OutboxWatch:

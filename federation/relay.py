@@ -32,7 +32,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 STOP_CHECK_SECONDS = 0.5
 BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
 OUTBOX = OutboxMessage.__table__
-_mark_published = update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
+_MARK_PUBLISHED = update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
 
 
 class BrokerUnavailable(Exception):
@@ -50,7 +50,7 @@ class OutboxRelay:
         declaration: Declaration,
         session_factory: sessionmaker[Session],
         batch_size: int = 200,
-        poll_seconds: float = 0.05,
+        poll_seconds: float = 0.5,
         max_backoff_seconds: float = 30.0,
         passive_foreign: bool = False,
         watch: OutboxWatch | None = None,
@@ -135,7 +135,7 @@ class OutboxRelay:
             confirmed.append(row)
         if confirmed:
             with self.session_factory() as session, session.begin():
-                session.connection().execute(_mark_published, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
+                session.connection().execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
             for row in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
                 bind_correlation_id(row.correlation_id)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation.db import make_engine, make_session_factory, read_only
 from federation.relay import outbox_backlog
 from federation.runtime_models import InboxMessage, OutboxMessage
-from federation.settings import Settings
 from systems.catalog.products.events import CREATED, publish_product, record_change
 from systems.catalog.products.models import Product
 from systems.order.products_copy.models import ProductCopy
@@ -53,10 +52,7 @@ def running_federation(database: str) -> Iterator[Federation]:
             namespace=namespace,
             amqp_url=AMQP_URL,
             database_urls=urls,
-            extra_env={
-                "SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)),
-                "SCS_RELAY_POLL_SECONDS": str(Settings.relay_poll_seconds),
-            },
+            extra_env={"SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS))},
         )
         federation.scs("db", "upgrade")
         try:

@@ -11,6 +11,7 @@ from federation.outbox_watch import watch_outbox
 from federation.relay import outbox_backlog
 from shared_contracts.examples import example_data
 from tests.conftest import wait_for
+from tests.federation.harness import sample_database
 from tests.federation.sample_system import Gadget
 from tests.federation.test_relay import _relay
 
@@ -74,3 +75,20 @@ def test_the_relay_publishes_a_new_row_long_before_its_poll_interval(session_fac
 def _backlog(session_factory) -> int:
     with session_factory() as session:
         return outbox_backlog(session)
+
+
+def test_each_transaction_of_a_long_lived_session_wakes_the_relay_on_postgresql(postgres_url):
+    with sample_database(postgres_url) as session_factory:
+        watch = watch_outbox(session_factory.kw["bind"])
+        try:
+            watch.wait(0)
+            with session_factory() as session:
+                for version in (1, 2):  # NOTIFY is sent once per transaction, so the second one must send its own
+                    product = example_data("catalog.product.updated")
+                    outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=version)
+                    outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=version)
+                    session.commit()
+                    woken, _ = _timed_wait(watch, 10)
+                    assert woken, f"no notification after transaction {version}"
+        finally:
+            watch.close()
