@@ -130,13 +130,16 @@ def _watch(database_url: str, stop, results) -> None:
     seen: dict[tuple[uuid.UUID, int], float] = {}
     last = versions()
     results.send("ready")
-    while not stop.wait(POLL_SECONDS):
-        current = versions()
+    while True:
+        stopping = stop.wait(POLL_SECONDS)
+        current = versions()  # polled once more after the stop: the caller stops on having seen the last versions
         now = time.time()
         for product_id, version in current.items():
             for newer in range(last.get(product_id, 0) + 1, version + 1):
                 seen[(product_id, newer)] = now
         last = current
+        if stopping:
+            break
     connection.close()
     results.send(seen)
 
