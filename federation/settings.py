@@ -85,13 +85,19 @@ class Settings:
             return self.secret_key
         path = self.data_dir / f"{self.system}.secret"
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
+        if not path.exists():
+            # Written aside, then linked into place: processes starting together (gunicorn's workers) either
+            # create the file complete or find it complete, never half written (an empty key broke sessions).
+            draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         return path.read_text().strip()
 
 
