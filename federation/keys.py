@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from federation.files import write_whole
 
 PRIVATE_SUFFIX = ".private.pem"
 PUBLIC_SUFFIX = ".public.pem"
@@ -31,17 +32,12 @@ def generate_signing_key(keys_dir: Path, kid: str | None = None, public_dir: Pat
     kid = kid or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     private_key = Ed25519PrivateKey.generate()
     private_path = keys_dir / f"{kid}{PRIVATE_SUFFIX}"
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(
-            private_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+    private_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    if not write_whole(private_path, private_pem, replace=False):  # files appear whole: other processes glob them
+        raise FileExistsError(private_path)
     public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     for directory in {keys_dir, public_dir or keys_dir}:
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / f"{kid}{PUBLIC_SUFFIX}").write_bytes(public_pem)
+        write_whole(directory / f"{kid}{PUBLIC_SUFFIX}", public_pem, mode=0o644)
     return SigningKey(kid, private_key)
 
 
@@ -53,8 +49,7 @@ def current_signing_key(keys_dir: Path, public_dir: Path | None = None) -> Signi
     path = candidates[-1]
     public_copy = (public_dir or keys_dir) / f"{path.name.removesuffix(PRIVATE_SUFFIX)}{PUBLIC_SUFFIX}"
     if not public_copy.exists():  # e.g. a fresh shared volume: publish the current key's public half again
-        public_copy.parent.mkdir(parents=True, exist_ok=True)
-        public_copy.write_bytes((keys_dir / public_copy.name).read_bytes())
+        write_whole(public_copy, (keys_dir / public_copy.name).read_bytes(), mode=0o644)
     private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(private_key, Ed25519PrivateKey)
     return SigningKey(path.name.removesuffix(PRIVATE_SUFFIX), private_key)

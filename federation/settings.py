@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from federation.files import write_whole
+
 DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/"
 
@@ -84,20 +86,8 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / f"{self.system}.secret"
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            # Written aside, then linked into place: processes starting together (gunicorn's workers) either
-            # create the file complete or find it complete, never half written (an empty key broke sessions).
-            draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-            try:
-                os.link(draft, path)
-            except FileExistsError:
-                pass
-            finally:
-                draft.unlink()
+            write_whole(path, secrets.token_urlsafe(48).encode(), replace=False)  # whoever links first wins
         return path.read_text().strip()
 
 
