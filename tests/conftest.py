@@ -188,3 +188,9 @@ def mint_token(data_dir):
         )
 
     return mint
+
+
+@pytest.fixture
+def auth_headers(mint_token):
+    """Headers of an API caller with a freshly minted token: auth_headers(roles=["admin"]) and so on, as mint_token."""
+    return lambda **claims: {"Authorization": f"Bearer {mint_token(**claims)}"}

@@ -41,15 +41,15 @@ def session_factory(app):
 
 
 @pytest.fixture
-def admin(mint_token):
+def admin(auth_headers):
     """Headers of an admin API caller."""
-    return {"Authorization": f"Bearer {mint_token(display_name='Root', roles=['admin'])}"}
+    return auth_headers(display_name="Root", roles=["admin"])
 
 
 @pytest.fixture
-def customer(mint_token):
+def customer(auth_headers):
     """Headers of a customer API caller."""
-    return {"Authorization": f"Bearer {mint_token(roles=['customer'])}"}
+    return auth_headers(roles=["customer"])
 
 
 def add_product(session_factory, **values) -> Product:

@@ -37,12 +37,10 @@ def test_a_form_post_without_csrf_token_is_refused(client):
     assert b"CSRF" in response.data
 
 
-def test_admin_api_needs_an_admin_token(client, mint_token):
+def test_admin_api_needs_an_admin_token(client, auth_headers):
     assert client.get("/api/admin").status_code == 401
-    customer = {"Authorization": f"Bearer {mint_token(roles=['customer'])}"}
-    assert client.get("/api/admin", headers=customer).json["error"]["code"] == "forbidden"
-    admin = {"Authorization": f"Bearer {mint_token(display_name='Root', roles=['admin'])}"}
-    assert client.get("/api/admin", headers=admin).json == {"admin": "Root"}
+    assert client.get("/api/admin", headers=auth_headers(roles=["customer"])).json["error"]["code"] == "forbidden"
+    assert client.get("/api/admin", headers=auth_headers(display_name="Root", roles=["admin"])).json == {"admin": "Root"}
 
 
 def test_a_cookie_alone_does_not_authorise_a_non_json_api_write(client, mint_token):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -25,9 +26,18 @@ def migrated_app(name: str, data_dir, database_url: str, **config) -> Flask:
     return app
 
 
+@contextmanager
+def migrated(name: str, data_dir, database_url: str, **config) -> Iterator[Flask]:
+    """`name`'s app on a migrated database, its engine disposed afterwards."""
+    app = migrated_app(name, data_dir, database_url, **config)
+    try:
+        yield app
+    finally:
+        app.extensions["scs"].engine.dispose()
+
+
 @pytest.fixture(params=SYSTEM_NAMES)
 def any_app(request, data_dir, sqlite_url) -> Iterator[Flask]:
     """Each system's app in turn."""
-    app = migrated_app(request.param, data_dir, sqlite_url)
-    yield app
-    app.extensions["scs"].engine.dispose()
+    with migrated(request.param, data_dir, sqlite_url) as app:
+        yield app

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from federation.openapi import Error, build_document
-from tests.security.conftest import migrated_app
+from tests.security.conftest import migrated
 
 FUZZ = settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -39,42 +39,28 @@ def fuzz(case, app, headers: dict) -> None:
 
 @pytest.fixture
 def user_app(data_dir, sqlite_url):
-    app = migrated_app("user", data_dir, sqlite_url)
-    yield app
-    app.extensions["scs"].engine.dispose()
+    with migrated("user", data_dir, sqlite_url) as app:
+        yield app
 
 
 @pytest.fixture
 def catalog_app(data_dir, sqlite_url):
-    app = migrated_app("catalog", data_dir, sqlite_url)
-    yield app
-    app.extensions["scs"].engine.dispose()
+    with migrated("catalog", data_dir, sqlite_url) as app:
+        yield app
 
 
 @pytest.fixture
 def order_app(data_dir, sqlite_url):
-    app = migrated_app("order", data_dir, sqlite_url)
-    yield app
-    app.extensions["scs"].engine.dispose()
+    with migrated("order", data_dir, sqlite_url) as app:
+        yield app
 
 
 @pytest.fixture
-def user_headers(user_app, mint_token):
+def user_headers(user_app, auth_headers):
     """A live account's bearer token (the user system looks the account up, so it must exist)."""
     body = {"email": "fuzz@example.org", "password": "fuzzing password", "display_name": "Fuzz"}
     account = user_app.test_client().post("/api/users", json=body).get_json()
-    return {"Authorization": f"Bearer {mint_token(user_id=uuid.UUID(account['id']), display_name='Fuzz')}"}
-
-
-@pytest.fixture
-def admin_headers(mint_token):
-    """An admin: every catalog operation is open to them."""
-    return {"Authorization": f"Bearer {mint_token(roles=['admin'])}"}
-
-
-@pytest.fixture
-def customer_headers(mint_token):
-    return {"Authorization": f"Bearer {mint_token()}"}
+    return auth_headers(user_id=uuid.UUID(account["id"]), display_name="Fuzz")
 
 
 @api_schema("user").parametrize()
@@ -85,11 +71,11 @@ def test_user_api(case, user_app, user_headers):
 
 @api_schema("catalog").parametrize()
 @FUZZ
-def test_catalog_api(case, catalog_app, admin_headers):
-    fuzz(case, catalog_app, admin_headers)
+def test_catalog_api(case, catalog_app, auth_headers):
+    fuzz(case, catalog_app, auth_headers(roles=["admin"]))  # every catalog operation is open to an admin
 
 
 @api_schema("order").parametrize()
 @FUZZ
-def test_order_api(case, order_app, customer_headers):
-    fuzz(case, order_app, customer_headers)
+def test_order_api(case, order_app, auth_headers):
+    fuzz(case, order_app, auth_headers())

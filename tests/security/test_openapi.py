@@ -43,12 +43,12 @@ def test_operations_that_need_a_token_say_so_and_answer_401_without_one(any_app)
                 assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_fields_that_may_be_left_out_are_not_documented_as_nullable_because_null_is_refused(data_dir, sqlite_url, mint_token):
+def test_fields_that_may_be_left_out_are_not_documented_as_nullable_because_null_is_refused(data_dir, sqlite_url, auth_headers):
     catalog = migrated_app("catalog", data_dir, sqlite_url)
     for name, model in (("catalog", "ProductChanges"), ("user", "AccountChanges")):
         schema = build_document(importlib.import_module(f"systems.{name}.openapi").API)["components"]["schemas"][model]
         assert all("null" not in repr(field) for field in schema["properties"].values()), model
-    admin = {"Authorization": f"Bearer {mint_token(roles=['admin'])}"}
+    admin = auth_headers(roles=["admin"])
     created = catalog.test_client().post("/api/products", json={"sku": "MUG-1", "name": "Mug", "price_cents": 100, "stock": 1}, headers=admin)
     response = catalog.test_client().patch(f"/api/products/{created.get_json()['id']}", json={"name": None}, headers=admin)
     assert response.status_code == 400 and "name" in response.get_json()["error"]["details"]
