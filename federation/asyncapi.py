@@ -66,8 +66,12 @@ def message_id(event_type: str, version: int) -> str:
 
 def _data_schemas() -> tuple[dict[type[BaseModel], str], Document]:
     """Every data model of every event version as named JSON Schemas under components: each model's $ref, and the schemas."""
-    models = sorted({model for spec in EVENT_TYPES.values() for model in spec.versions.values()}, key=lambda m: m.__name__)
-    refs, definitions = models_json_schema([(model, "validation") for model in models], ref_template=SCHEMAS + "{model}")
+    models = sorted(
+        {model for spec in EVENT_TYPES.values() for model in spec.versions.values()}, key=lambda m: m.__name__
+    )
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in models], ref_template=SCHEMAS + "{model}"
+    )
     return {model: schema["$ref"] for (model, _), schema in refs.items()}, definitions.get("$defs", {})
 
 
@@ -145,7 +149,13 @@ def _channel(event_type: str, producer: str, consumers: list[Consumer], messages
         "bindings": {
             "amqp": {
                 "is": "routingKey",
-                "exchange": {"name": NAMES.events_exchange(producer), "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"},
+                "exchange": {
+                    "name": NAMES.events_exchange(producer),
+                    "type": "topic",
+                    "durable": True,
+                    "autoDelete": False,
+                    "vhost": "/",
+                },
                 "bindingVersion": AMQP_BINDING,
             }
         },
@@ -167,7 +177,9 @@ def _operations(event_type: str, producer: str, consumers: list[Consumer], messa
             "description": "Written to the outbox in the transaction of the change; the relay publishes it persistent, "
             "with publisher confirms and `mandatory`.",
             "tags": [{"name": producer}],
-            "bindings": {"amqp": {"deliveryMode": 2, "mandatory": True, "timestamp": True, "bindingVersion": AMQP_BINDING}},
+            "bindings": {
+                "amqp": {"deliveryMode": 2, "mandatory": True, "timestamp": True, "bindingVersion": AMQP_BINDING}
+            },
         }
     }
     for consumer in consumers:
@@ -257,8 +269,13 @@ def _type_of(schema: Document, document: Document) -> str:
 
 
 _LIMITS = (
-    ("minLength", "length ≥ {}"), ("maxLength", "length ≤ {}"), ("minimum", "≥ {}"), ("maximum", "≤ {}"),
-    ("minItems", "≥ {} items"), ("maxItems", "≤ {} items"), ("pattern", "pattern `{}`"),
+    ("minLength", "length ≥ {}"),
+    ("maxLength", "length ≤ {}"),
+    ("minimum", "≥ {}"),
+    ("maximum", "≤ {}"),
+    ("minItems", "≥ {} items"),
+    ("maxItems", "≤ {} items"),
+    ("pattern", "pattern `{}`"),
 )
 
 
@@ -273,7 +290,9 @@ def _notes(schema: Document) -> str:
     return "; ".join(notes).replace("|", "\\|").replace("<", "&lt;")
 
 
-def _field_rows(schema: Document, document: Document, prefix: str = "", seen: frozenset[str] = frozenset()) -> list[str]:
+def _field_rows(
+    schema: Document, document: Document, prefix: str = "", seen: frozenset[str] = frozenset()
+) -> list[str]:
     """Markdown table rows of an object schema's properties, nested objects and array items flattened as a.b / a[].b."""
     target, name = _resolve(schema, document)
     if name in seen:
@@ -283,7 +302,9 @@ def _field_rows(schema: Document, document: Document, prefix: str = "", seen: fr
     required = set(target.get("required", []))
     for prop, prop_schema in target.get("properties", {}).items():
         path = f"{prefix}{prop}"
-        rows.append(f"| `{path}` | {_type_of(prop_schema, document)} | {'yes' if prop in required else 'no'} | {_notes(prop_schema)} |")
+        rows.append(
+            f"| `{path}` | {_type_of(prop_schema, document)} | {'yes' if prop in required else 'no'} | {_notes(prop_schema)} |"
+        )
         inner = prop_schema.get("items", prop_schema) if prop_schema.get("type") == "array" else prop_schema
         if "$ref" in inner:
             rows += _field_rows(inner, document, f"{path}[]." if inner is not prop_schema else f"{path}.", seen)
@@ -325,8 +346,11 @@ def render_markdown(document: Document) -> str:
         lines.append(f"| {system} | `{NAMES.inbox_queue(system)}` | {', '.join(f'`{k}`' for k in sorted(keys))} |")
     lines += ["", "## Envelope", "", "Every message body is this envelope around the event's `data`.", ""]
     lines += _table(_field_rows({"$ref": SCHEMAS + "Envelope"}, document))
-    lines += ["AMQP properties mirror it: `message_id` = `id`, `type`, `app_id` = `producer`, `correlation_id`;",
-              "headers `schema_version`, `aggregate_id`, `aggregate_version`; persistent, `application/json`.", ""]
+    lines += [
+        "AMQP properties mirror it: `message_id` = `id`, `type`, `app_id` = `producer`, `correlation_id`;",
+        "headers `schema_version`, `aggregate_id`, `aggregate_version`; persistent, `application/json`.",
+        "",
+    ]
     lines += ["## Events", ""]
     for key, channel in channels.items():
         lines += [f"### {key}", "", channel["description"], ""]
@@ -335,12 +359,28 @@ def render_markdown(document: Document) -> str:
         lines.append("")
         for ref in channel["messages"].values():
             message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
-            data_schema = document["components"]["schemas"][message["payload"]["$ref"].removeprefix(SCHEMAS)]["allOf"][1]
+            data_schema = document["components"]["schemas"][message["payload"]["$ref"].removeprefix(SCHEMAS)]["allOf"][
+                1
+            ]
             data_ref = data_schema["properties"]["data"]
-            lines += [f"#### {message['title']} — data `{data_ref['$ref'].removeprefix(SCHEMAS)}`", "", message["summary"], ""]
+            lines += [
+                f"#### {message['title']} — data `{data_ref['$ref'].removeprefix(SCHEMAS)}`",
+                "",
+                message["summary"],
+                "",
+            ]
             lines += _table(_field_rows(data_ref, document, "data."))
             example = json.dumps(message["examples"][0]["payload"], indent=2, ensure_ascii=False)
-            lines += ["<details><summary>example message</summary>", "", "```json", example, "```", "", "</details>", ""]
+            lines += [
+                "<details><summary>example message</summary>",
+                "",
+                "```json",
+                example,
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -39,7 +39,14 @@ class Identity:
 
 
 def sign_token(
-    key: SigningKey, *, user_id: uuid.UUID, display_name: str, roles: list[str], issuer: str, audience: str, ttl: timedelta
+    key: SigningKey,
+    *,
+    user_id: uuid.UUID,
+    display_name: str,
+    roles: list[str],
+    issuer: str,
+    audience: str,
+    ttl: timedelta,
 ) -> str:
     """Mint a token (only the user system holds a private key; tests use a key of their own)."""
     now = datetime.now(UTC)

@@ -33,7 +33,11 @@ def permissions_for(system: System, namespace: str = "") -> dict[str, str]:
 
 
 def definitions(
-    systems: list[System], passwords: dict[str, str], retry_delays_ms: tuple[int, ...], vhost: str = "/", namespace: str = ""
+    systems: list[System],
+    passwords: dict[str, str],
+    retry_delays_ms: tuple[int, ...],
+    vhost: str = "/",
+    namespace: str = "",
 ) -> dict:
     """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings)."""
     names = Names(namespace)
@@ -43,21 +47,45 @@ def definitions(
     for system in systems:
         if not system.consumed_event_types:
             continue
-        declaration = consumer_declaration(names, Subscription(system.name, system.consumed_event_types), retry_delays_ms)
+        declaration = consumer_declaration(
+            names, Subscription(system.name, system.consumed_event_types), retry_delays_ms
+        )
         exchanges.update(dict(declaration.exchanges))
         queues.update(dict(declaration.queues))
         bindings += declaration.bindings
-    users = [{"name": ADMIN_USER, "password_hash": password_hash(passwords[ADMIN_USER]), "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}]
+    users = [
+        {
+            "name": ADMIN_USER,
+            "password_hash": password_hash(passwords[ADMIN_USER]),
+            "hashing_algorithm": "rabbit_password_hashing_sha256",
+            "tags": ["administrator"],
+        }
+    ]
     permissions = [{"user": ADMIN_USER, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]
     for system in systems:
-        users.append({"name": system.name, "password_hash": password_hash(passwords[system.name]), "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []})
+        users.append(
+            {
+                "name": system.name,
+                "password_hash": password_hash(passwords[system.name]),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [],
+            }
+        )
         permissions.append({"user": system.name, "vhost": vhost, **permissions_for(system, namespace)})
     return {
         "users": users,
         "vhosts": [{"name": vhost}],
         "permissions": permissions,
         "exchanges": [
-            {"name": name, "vhost": vhost, "type": kind, "durable": True, "auto_delete": False, "internal": False, "arguments": {}}
+            {
+                "name": name,
+                "vhost": vhost,
+                "type": kind,
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            }
             for name, kind in sorted(exchanges.items())
         ],
         "queues": [
@@ -65,7 +93,14 @@ def definitions(
             for name, arguments in sorted(queues.items())
         ],
         "bindings": [
-            {"source": exchange, "vhost": vhost, "destination": queue, "destination_type": "queue", "routing_key": key, "arguments": {}}
+            {
+                "source": exchange,
+                "vhost": vhost,
+                "destination": queue,
+                "destination_type": "queue",
+                "routing_key": key,
+                "arguments": {},
+            }
             for queue, exchange, key in sorted(bindings, key=lambda b: (b[1], b[0], b[2]))
         ],
     }

@@ -107,7 +107,7 @@ def worker(system: str, check: bool) -> None:
 
 
 def _forget_worker_metrics(_server, worker) -> None:
-    """gunicorn hook: drop the live gauges of a worker process that exited."""
+    """Gunicorn hook: drop the live gauges of a worker process that exited."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
@@ -137,7 +137,9 @@ def up(demo: bool, web_workers: int) -> None:
     click.echo(federation_up.start_message(names))
     children = federation_up.children_for(names, web_workers)
     if demo:
-        children.append(federation_up.Child("demo-data", [sys.executable, "-m", "federation.cli", "demo-data"], oneshot=True))
+        children.append(
+            federation_up.Child("demo-data", [sys.executable, "-m", "federation.cli", "demo-data"], oneshot=True)
+        )
     sys.exit(federation_up.run(children))
 
 
@@ -187,7 +189,10 @@ def broker_definitions(out: str) -> None:
 
     from federation.broker_definitions import ADMIN_USER, definitions
 
-    variables = {ADMIN_USER: "SCS_BROKER_ADMIN_PASSWORD", **{name: f"SCS_{name.upper()}_AMQP_PASSWORD" for name in SYSTEMS}}
+    variables = {
+        ADMIN_USER: "SCS_BROKER_ADMIN_PASSWORD",
+        **{name: f"SCS_{name.upper()}_AMQP_PASSWORD" for name in SYSTEMS},
+    }
     missing = [variable for variable in variables.values() if not os.environ.get(variable)]
     if missing:
         raise click.ClickException(f"set the broker passwords first: {', '.join(missing)}")
@@ -212,7 +217,9 @@ def dlq_list(system: str) -> None:
     settings = Settings.from_env(system)
     letters = list_dead_letters(settings.amqp_url, Names(settings.namespace), system)
     for letter in letters:
-        click.echo(f"{letter.message_id}  {letter.event_type or '?':<28} {letter.dead_lettered_at or '-':<32} {letter.reason}")
+        click.echo(
+            f"{letter.message_id}  {letter.event_type or '?':<28} {letter.dead_lettered_at or '-':<32} {letter.reason}"
+        )
     click.echo(f"{len(letters)} dead letter(s) in {system}")
 
 

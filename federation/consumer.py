@@ -108,7 +108,9 @@ class EventConsumer:
                 await self._dead_letter(message, f"contract: {error}")
                 continue
             if not self.handlers.get(envelope.type):
-                await self._dead_letter(message, f"no handler for event type {envelope.type!r} in system {self.system!r}")
+                await self._dead_letter(
+                    message, f"no handler for event type {envelope.type!r} in system {self.system!r}"
+                )
                 continue
             ready.append((message, envelope))
         if not ready:
@@ -153,7 +155,12 @@ class EventConsumer:
                     session.commit()
                 return outcomes
             except Exception as error:
-                log.info("consumer %s: batch of %d not applied together (%r); applying one by one", self.system, len(envelopes), error)
+                log.info(
+                    "consumer %s: batch of %d not applied together (%r); applying one by one",
+                    self.system,
+                    len(envelopes),
+                    error,
+                )
         return [self._apply_alone(envelope) for envelope in envelopes]
 
     def _apply_alone(self, envelope: Envelope) -> bool | Exception:
@@ -203,7 +210,9 @@ class EventConsumer:
         await self._republish(message, self.names.dead_letter_exchange(self.system), "", headers)
         await message.ack()
 
-    async def _republish(self, message: AbstractIncomingMessage, exchange_name: str, routing_key: str, headers: dict) -> None:
+    async def _republish(
+        self, message: AbstractIncomingMessage, exchange_name: str, routing_key: str, headers: dict
+    ) -> None:
         """Publish a copy of `message` with extra headers and wait for the broker's confirm (before the original is acked)."""
         assert self._channel is not None
         copy = aio_pika.Message(
@@ -250,4 +259,18 @@ def _properties(message: AbstractIncomingMessage) -> dict[str, Any]:
 
 def _plain_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
     """Headers minus the broker's own x-death bookkeeping (it grows with every delay-queue round trip)."""
-    return {k: v for k, v in (headers or {}).items() if k not in ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason", "x-delivery-count")}
+    return {
+        k: v
+        for k, v in (headers or {}).items()
+        if k
+        not in (
+            "x-death",
+            "x-first-death-exchange",
+            "x-first-death-queue",
+            "x-first-death-reason",
+            "x-last-death-exchange",
+            "x-last-death-queue",
+            "x-last-death-reason",
+            "x-delivery-count",
+        )
+    }

@@ -31,7 +31,9 @@ def list_dead_letters(amqp_url: str, names: Names, system: str) -> list[DeadLett
 def replay(amqp_url: str, names: Names, system: str, message_ids: Iterable[str] | None = None) -> list[DeadLetter]:
     """Send the given dead letters (all when None) back into the system's inbox queue, with a fresh retry budget."""
     wanted = set(message_ids) if message_ids else None
-    return _visit(amqp_url, names, system, lambda letter: "replay" if wanted is None or letter.message_id in wanted else None)[1]
+    return _visit(
+        amqp_url, names, system, lambda letter: "replay" if wanted is None or letter.message_id in wanted else None
+    )[1]
 
 
 def discard(amqp_url: str, names: Names, system: str, message_ids: Iterable[str]) -> list[DeadLetter]:
@@ -62,7 +64,9 @@ def _visit(
             action = decide(letter)
             if action == "replay":
                 properties.headers = {
-                    k: v for k, v in (properties.headers or {}).items() if not k.startswith(("x-scs-", "x-death", "x-first-death", "x-last-death"))
+                    k: v
+                    for k, v in (properties.headers or {}).items()
+                    if not k.startswith(("x-scs-", "x-death", "x-first-death", "x-last-death"))
                 }
                 channel.basic_publish(names.requeue_exchange(system), "", body, properties)
             if action in ("replay", "discard"):

@@ -32,10 +32,14 @@ def generate_signing_key(keys_dir: Path, kid: str | None = None, public_dir: Pat
     kid = kid or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     private_key = Ed25519PrivateKey.generate()
     private_path = keys_dir / f"{kid}{PRIVATE_SUFFIX}"
-    private_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     if not write_whole(private_path, private_pem, replace=False):  # files appear whole: other processes glob them
         raise FileExistsError(private_path)
-    public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     for directory in {keys_dir, public_dir or keys_dir}:
         write_whole(directory / f"{kid}{PUBLIC_SUFFIX}", public_pem, mode=0o644)
     return SigningKey(kid, private_key)

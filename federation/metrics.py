@@ -55,16 +55,24 @@ class _DatabaseGauges:
         """Read the figures from the system's database."""
         now = datetime.now(UTC)
         backlog = GaugeMetricFamily("scs_outbox_backlog", "Outbox rows not yet published", labels=["system"])
-        oldest = GaugeMetricFamily("scs_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", labels=["system"])
+        oldest = GaugeMetricFamily(
+            "scs_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", labels=["system"]
+        )
         freshness = GaugeMetricFamily(
-            "scs_replica_seconds_since_last_event", "Seconds since the last applied event, per source", labels=["system", "source"]
+            "scs_replica_seconds_since_last_event",
+            "Seconds since the last applied event, per source",
+            labels=["system", "source"],
         )
         with self.session_factory() as session:
             unpublished = OutboxMessage.published_at.is_(None)
-            backlog.add_metric([self.system], session.scalar(select(func.count(OutboxMessage.seq)).where(unpublished)) or 0)
+            backlog.add_metric(
+                [self.system], session.scalar(select(func.count(OutboxMessage.seq)).where(unpublished)) or 0
+            )
             first = session.scalar(select(func.min(OutboxMessage.created_at)).where(unpublished))
             oldest.add_metric([self.system], (now - _aware(first)).total_seconds() if first else 0.0)
-            rows = session.execute(select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer))
+            rows = session.execute(
+                select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
+            )
             for source, last in rows:
                 freshness.add_metric([self.system, source], (now - _aware(last)).total_seconds())
         yield from (backlog, oldest, freshness)

@@ -36,7 +36,8 @@ class OutboxWatch(Protocol):
 
 def announce(session: Session) -> None:
     """Have PostgreSQL wake the relays listening on this database when the session's transaction commits
-    (once per transaction: a resync adds thousands of rows in one)."""
+    (once per transaction: a resync adds thousands of rows in one).
+    """
     if session.get_bind().dialect.name != "postgresql":
         return
     transaction = session.get_transaction()

@@ -32,7 +32,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 STOP_CHECK_SECONDS = 0.5
 BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
 OUTBOX = OutboxMessage.__table__
-_MARK_PUBLISHED = update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
+_MARK_PUBLISHED = (
+    update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
+)
 
 
 class BrokerUnavailable(Exception):
@@ -72,7 +74,8 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set: drain the outbox; when it is empty, wait for the watch (at most a poll interval);
-        back off while the broker is away."""
+        back off while the broker is away.
+        """
         backoff = 0.5
         while not stop.is_set():
             try:
@@ -118,7 +121,9 @@ class OutboxRelay:
         those rows again: consumers' inboxes make that harmless.
         """
         with self.session_factory() as session:
-            connection = session.connection(execution_options={READ_ONLY: True})  # polling never takes SQLite's write lock
+            connection = session.connection(
+                execution_options={READ_ONLY: True}
+            )  # polling never takes SQLite's write lock
             rows = connection.execute(_pending_rows(self.batch_size)).all()
         if not rows:
             return 0
@@ -198,7 +203,14 @@ class OutboxRelay:
 @lru_cache(maxsize=8)
 def _pending_rows(limit: int) -> Select:
     """The oldest unpublished rows, with the columns publishing needs (plain rows: the ORM cost more than the query)."""
-    columns = (OUTBOX.c.seq, OUTBOX.c.event_id, OUTBOX.c.producer, OUTBOX.c.event_type, OUTBOX.c.correlation_id, OUTBOX.c.body)
+    columns = (
+        OUTBOX.c.seq,
+        OUTBOX.c.event_id,
+        OUTBOX.c.producer,
+        OUTBOX.c.event_type,
+        OUTBOX.c.correlation_id,
+        OUTBOX.c.body,
+    )
     return select(*columns).where(OUTBOX.c.published_at.is_(None)).order_by(OUTBOX.c.seq).limit(limit)
 
 

@@ -44,8 +44,7 @@ class Settings:
         upper = system.upper()
         data_dir = Path(env.get("SCS_DATA_DIR", "./var")).resolve()
         urls = {
-            name: env.get(f"SCS_{name.upper()}_URL", f"http://localhost:{_port(env, name)}")
-            for name in DEFAULT_PORTS
+            name: env.get(f"SCS_{name.upper()}_URL", f"http://localhost:{_port(env, name)}") for name in DEFAULT_PORTS
         }
         key_files = tuple(Path(p) for p in env.get("SCS_AUTH_PUBLIC_KEY_FILES", "").split(",") if p.strip())
         return cls(

@@ -81,7 +81,10 @@ def _broker_figures(settings: Settings, status: SystemStatus) -> None:
         status.errors.append(f"broker: {error.__class__.__name__}")
         return
     try:
-        for attribute, queue in (("inbox_depth", names.inbox_queue(settings.system)), ("dead_letters", names.dead_letter_queue(settings.system))):
+        for attribute, queue in (
+            ("inbox_depth", names.inbox_queue(settings.system)),
+            ("dead_letters", names.dead_letter_queue(settings.system)),
+        ):
             channel = connection.channel()
             try:
                 setattr(status, attribute, channel.queue_declare(queue, passive=True).method.message_count)

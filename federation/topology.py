@@ -87,7 +87,11 @@ def consumer_declaration(names: Names, subscription: Subscription, retry_delays_
     """Everything a consuming system needs: inbox (quorum), delay queues, requeue, dead-letter exchange and queue."""
     system = subscription.system
     inbox = names.inbox_queue(system)
-    dlx, retry, requeue = names.dead_letter_exchange(system), names.retry_exchange(system), names.requeue_exchange(system)
+    dlx, retry, requeue = (
+        names.dead_letter_exchange(system),
+        names.retry_exchange(system),
+        names.requeue_exchange(system),
+    )
     declaration = Declaration(owner=system)
     declaration.exchanges += [(dlx, "fanout"), (retry, "direct"), (requeue, "fanout")]
     declaration.queues += [
@@ -152,7 +156,9 @@ async def declare_with_aio_pika(channel, names: Names, declaration: Declaration,
         await channel.declare_exchange(exchange, kind, durable=True, passive=passive)
     declared = {}
     for queue, arguments, passive in queues:
-        declared[queue] = await channel.declare_queue(queue, durable=True, arguments=None if passive else arguments, passive=passive)
+        declared[queue] = await channel.declare_queue(
+            queue, durable=True, arguments=None if passive else arguments, passive=passive
+        )
     for queue, exchange, routing_key in bindings:
         await declared[queue].bind(exchange, routing_key=routing_key)
     return declared

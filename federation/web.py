@@ -54,8 +54,12 @@ class Runtime:
 def create_system_app(system: System, test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build `system`'s Flask app; `test_config` may override Flask keys and SCS_* environment names."""
     test_config = dict(test_config or {})
-    settings = Settings.from_env(system.name, {**os.environ, **{k: v for k, v in test_config.items() if k.startswith("SCS_")}})
-    app = Flask(f"systems.{system.name}", root_path=str(system.package_dir), template_folder="templates", static_folder="static")
+    settings = Settings.from_env(
+        system.name, {**os.environ, **{k: v for k, v in test_config.items() if k.startswith("SCS_")}}
+    )
+    app = Flask(
+        f"systems.{system.name}", root_path=str(system.package_dir), template_folder="templates", static_folder="static"
+    )
     app.config.update(
         SECRET_KEY=settings.flask_secret_key(),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field
@@ -13,7 +13,7 @@ DATA_CONFIG = ConfigDict(frozen=True, extra="ignore")
 
 def to_utc(value: datetime) -> datetime:
     """Normalise an aware datetime to UTC."""
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]

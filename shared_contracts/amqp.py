@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
@@ -81,7 +81,7 @@ def new_event(
             id=event_id or uuid4(),
             type=event_type,
             schema_version=version,
-            occurred_at=occurred_at or datetime.now(timezone.utc),
+            occurred_at=occurred_at or datetime.now(UTC),
             producer=spec.producer,
             aggregate_id=aggregate_id,
             aggregate_version=aggregate_version,
@@ -166,9 +166,7 @@ def _check_properties(wire: WireEnvelope, properties: Mapping[str, Any]) -> None
         except ValueError:
             agrees = False
         if not agrees:
-            raise MalformedMessage(
-                f"message_id {message_id[:80]!r} does not match body id {str(wire.id)!r}"
-            )
+            raise MalformedMessage(f"message_id {message_id[:80]!r} does not match body id {str(wire.id)!r}")
     amqp_type = _property(properties, "type")
     if amqp_type is not None and amqp_type != wire.type:
         raise MalformedMessage(f"AMQP type {amqp_type[:100]!r} does not match body type {wire.type!r}")

@@ -13,9 +13,7 @@ NARROW_WHEN_LOWERED = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "
 #: Constraints that narrow when they appear or change at all.
 NARROW_WHEN_CHANGED = ("pattern", "format", "multipleOf")
 
-_JSON_TYPES = {
-    bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"
-}
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
 def breaking_changes(old_schema: Schema, new_schema: Schema, *, where: str = "") -> list[str]:
@@ -150,7 +148,7 @@ class _Checker:
             self._check_array(old, new, path)
 
     def _check_values(self, old: Schema, new: Schema, path: str) -> None:
-        """const and enum may not exclude values that were allowed."""
+        """Const and enum may not exclude values that were allowed."""
         if "const" in new and old.get("const", object()) != new["const"]:
             if "const" in old:
                 self._report(path, f"const changed from {old['const']!r} to {new['const']!r}")

@@ -59,4 +59,3 @@ def example_data(event_type: str, version: int | None = None) -> dict[str, Any]:
     spec = event_spec(event_type)
     key = (event_type, spec.latest_version if version is None else version)
     return copy.deepcopy(EXAMPLES[key])
-

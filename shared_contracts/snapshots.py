@@ -94,7 +94,11 @@ def gate(
             spec = EVENT_TYPES.get(event_type)
             following = spec.latest_version + 1 if spec else version + 1
             fix = f"publish the change as {event_type} schema_version {following} and keep v{version} until every consumer reads it"
-        who = f"breaks consumer {'; '.join(readers)}" if readers else "no system consumes it, but it breaks the published contract"
+        who = (
+            f"breaks consumer {'; '.join(readers)}"
+            if readers
+            else "no system consumes it, but it breaks the published contract"
+        )
         messages.append(f"{problem} — {who}; {fix}")
     return messages
 

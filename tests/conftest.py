@@ -59,7 +59,9 @@ def postgres_admin_url() -> Iterator[str]:
         DockerContainer("postgres:16")
         .with_env("POSTGRES_PASSWORD", "test")
         .with_exposed_ports(5432)
-        .waiting_for(LogMessageWaitStrategy("database system is ready to accept connections", times=2).with_startup_timeout(120))
+        .waiting_for(
+            LogMessageWaitStrategy("database system is ready to accept connections", times=2).with_startup_timeout(120)
+        )
     )
     with server:
         url = f"postgresql://postgres:test@{server.get_container_host_ip()}:{server.get_exposed_port(5432)}/postgres"
@@ -146,7 +148,9 @@ def database_url(request) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05, message: str = "") -> object:
+def wait_for(
+    condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05, message: str = ""
+) -> object:
     """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -36,4 +36,3 @@ def test_every_reactive_function_is_in_the_event_table(path: Path):
     registered = [handler for handlers in system.event_handlers.values() for handler in handlers]
     assert path.stem.startswith("on_"), f"reactive functions are named on_<event>: {path.name}"
     assert function_of(path) in registered, f"{path.stem} is not in any event table"
-

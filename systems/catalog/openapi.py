@@ -29,8 +29,23 @@ API = ApiDescription(
     title="catalog",
     version="1",
     operations=[
-        Operation("GET", "/api/products", "Search products (admins also see discontinued ones)", {200: ProductPage}, query=ProductQuery, auth="optional"),
-        Operation("POST", "/api/products", "Add a product (admin)", {201: Product}, body=NewProduct, auth="admin", errors={409: "The SKU is in use."}),
+        Operation(
+            "GET",
+            "/api/products",
+            "Search products (admins also see discontinued ones)",
+            {200: ProductPage},
+            query=ProductQuery,
+            auth="optional",
+        ),
+        Operation(
+            "POST",
+            "/api/products",
+            "Add a product (admin)",
+            {201: Product},
+            body=NewProduct,
+            auth="admin",
+            errors={409: "The SKU is in use."},
+        ),
         Operation("GET", "/api/products/{product_id}", "One product", {200: Product}),
         Operation(
             "PATCH",
@@ -41,6 +56,8 @@ API = ApiDescription(
             auth="admin",
             errors={409: "The SKU is in use.", 422: "The product is discontinued."},
         ),
-        Operation("DELETE", "/api/products/{product_id}", "Discontinue a product (admin)", {200: Product}, auth="admin"),
+        Operation(
+            "DELETE", "/api/products/{product_id}", "Discontinue a product (admin)", {200: Product}, auth="admin"
+        ),
     ],
 )

@@ -60,7 +60,9 @@ API = ApiDescription(
     title="order",
     version="1",
     operations=[
-        Operation("GET", "/api/products", "Orderable products (the local copy, with availability)", {200: ProductCopies}),
+        Operation(
+            "GET", "/api/products", "Orderable products (the local copy, with availability)", {200: ProductCopies}
+        ),
         Operation("GET", "/api/orders", "My orders", {200: Orders}, auth="required"),
         Operation(
             "POST",
@@ -69,7 +71,10 @@ API = ApiDescription(
             {201: Order, 200: Order},
             body=PlaceOrderRequest,
             auth="required",
-            errors={403: "The account has been deleted.", 422: "A product is unknown or discontinued, or the currencies differ."},
+            errors={
+                403: "The account has been deleted.",
+                422: "A product is unknown or discontinued, or the currencies differ.",
+            },
         ),
         Operation("GET", "/api/orders/{order_id}", "One of my orders", {200: Order}, auth="required"),
         Operation(

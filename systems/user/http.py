@@ -21,7 +21,11 @@ def json_fields(*, required: tuple[str, ...] = (), optional: tuple[str, ...] = (
         raise ApiError(400, "Send a JSON object (Content-Type: application/json).")
     details = {name: "This field is required." for name in required if name not in body}
     details |= {name: "Unknown field." for name in body if name not in required + optional}
-    details |= {name: "Must be a string." for name, value in body.items() if name in required + optional and not isinstance(value, str)}
+    details |= {
+        name: "Must be a string."
+        for name, value in body.items()
+        if name in required + optional and not isinstance(value, str)
+    }
     if details:
         raise ApiError(400, "Some fields are missing or invalid.", details=details)
     return body

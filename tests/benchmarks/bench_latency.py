@@ -43,7 +43,9 @@ def measure(database: str, seconds: float, max_events: int) -> dict:
         "raw_ms": raw_ms,
         "p99_ratio": pipeline_ms["p99"] / raw_ms["p99"],
         "relay_stage_ms": {name: percentile([relay for relay, _ in stages], f) * 1000 for name, f in FRACTIONS.items()},
-        "consumer_stage_ms": {name: percentile([consumer for _, consumer in stages], f) * 1000 for name, f in FRACTIONS.items()},
+        "consumer_stage_ms": {
+            name: percentile([consumer for _, consumer in stages], f) * 1000 for name, f in FRACTIONS.items()
+        },
         "pipeline_latencies_ms": sorted(value * 1000 for value in latencies),
         "raw_latencies_ms": sorted(value * 1000 for value in raw.latencies),
     }
@@ -58,13 +60,27 @@ def main() -> None:
     args = parser.parse_args()
     runs = [measure(database, args.seconds, args.max_events) for database in args.databases.split(",")]
     for r in runs:
-        print(f"{r['database']}: sustained maximum {r['max_per_s']:.0f} changes/s (relay + consumer alone on a backlog: {r['backlog_max_per_s']:.0f}/s)")
+        print(
+            f"{r['database']}: sustained maximum {r['max_per_s']:.0f} changes/s (relay + consumer alone on a backlog: {r['backlog_max_per_s']:.0f}/s)"
+        )
     rows = []
     for r in runs:
         for kind in ("pipeline", "relay_stage", "consumer_stage", "raw"):
             ms = r[f"{kind}_ms"]
-            rows.append((r["database"], kind, r["offered_per_s"], ms["p50"], ms["p95"], ms["p99"], f"{r['p99_ratio']:.1f}×" if kind == "pipeline" else ""))
-    print("(relay_stage: outbox row written → marked published after its batch's confirms; consumer_stage: marked → applied)")
+            rows.append(
+                (
+                    r["database"],
+                    kind,
+                    r["offered_per_s"],
+                    ms["p50"],
+                    ms["p95"],
+                    ms["p99"],
+                    f"{r['p99_ratio']:.1f}×" if kind == "pipeline" else "",
+                )
+            )
+    print(
+        "(relay_stage: outbox row written → marked published after its batch's confirms; consumer_stage: marked → applied)"
+    )
     print_table(
         f"Commit-to-visible latency at half the maximum rate, ms (target p99 ≤ {TARGET:.0f}× raw p99; replica polled every {POLL_SECONDS * 1000:.0f} ms)",
         ("database", "path", "offered ev/s", "p50", "p95", "p99", "p99 ratio"),
@@ -75,7 +91,9 @@ def main() -> None:
         for r in runs:
             for kind, style in (("pipeline", "-"), ("raw", ":")):
                 values = r[f"{kind}_latencies_ms"]
-                axes.plot(values, [i / len(values) for i in range(1, len(values) + 1)], style, label=f"{r['database']} {kind}")
+                axes.plot(
+                    values, [i / len(values) for i in range(1, len(values) + 1)], style, label=f"{r['database']} {kind}"
+                )
         axes.set_xscale("log")
         axes.set_xlabel("milliseconds (log)")
         axes.set_ylabel("fraction of events")

@@ -39,12 +39,20 @@ def measure(database: str, size: int) -> dict:
             started = time.time()
             resync(ORDER, CATALOG, Settings.from_env("catalog", federation.env))
             relayed = time.time()
-            finished = wait_until(lambda: replica_count(order) == size, 3600, f"{size} products in the copy", interval=0.2)
+            finished = wait_until(
+                lambda: replica_count(order) == size, 3600, f"{size} products in the copy", interval=0.2
+            )
         finally:
             catalog_engine.dispose()
             order_engine.dispose()
     seconds = finished - started
-    return {"database": database, "products": size, "seconds": seconds, "republish_and_relay_seconds": relayed - started, "seconds_per_1k": seconds / size * 1000}
+    return {
+        "database": database,
+        "products": size,
+        "seconds": seconds,
+        "republish_and_relay_seconds": relayed - started,
+        "seconds_per_1k": seconds / size * 1000,
+    }
 
 
 def main() -> None:
@@ -59,7 +67,16 @@ def main() -> None:
     print_table(
         f"Resync of an empty order copy from the catalog, {args.database} (target: per-item cost of each size ≤ {TARGET}× the previous)",
         ("products", "seconds", "republish+relay s", "s per 1k", "vs previous size"),
-        [(r["products"], r["seconds"], r["republish_and_relay_seconds"], r["seconds_per_1k"], f"{r['per_item_vs_previous']:.2f}×" if "per_item_vs_previous" in r else "") for r in runs],
+        [
+            (
+                r["products"],
+                r["seconds"],
+                r["republish_and_relay_seconds"],
+                r["seconds_per_1k"],
+                f"{r['per_item_vs_previous']:.2f}×" if "per_item_vs_previous" in r else "",
+            )
+            for r in runs
+        ],
     )
 
     def draw(axes) -> None:

@@ -1,6 +1,6 @@
 """Benchmark 1: replication events/s (catalog outbox → relay → order consumer → replica) against raw aio-pika, SQLite and PostgreSQL.
 
-    python -m tests.benchmarks.bench_throughput [--events 3000] [--databases sqlite,postgres]
+python -m tests.benchmarks.bench_throughput [--events 3000] [--databases sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ def measure(database: str, events: int) -> dict:
     with running_pipeline(database) as rig:
         pipeline_rate = rig.throughput(events)
         raw = run_raw(AMQP_URL, rig.federation.namespace, events, event_body_size(rig.catalog))
-    return {"database": database, "events": events, "pipeline_per_s": pipeline_rate, "raw_per_s": raw.rate, "ratio": pipeline_rate / raw.rate}
+    return {
+        "database": database,
+        "events": events,
+        "pipeline_per_s": pipeline_rate,
+        "raw_per_s": raw.rate,
+        "ratio": pipeline_rate / raw.rate,
+    }
 
 
 def main() -> None:
@@ -33,14 +39,24 @@ def main() -> None:
     print_table(
         f"Replication throughput, {args.events} events (target ≥ {TARGET}× raw)",
         ("database", "pipeline ev/s", "raw ev/s", "ratio", "target met"),
-        [(r["database"], r["pipeline_per_s"], r["raw_per_s"], r["ratio"], "yes" if r["ratio"] >= TARGET else "NO") for r in runs],
+        [
+            (r["database"], r["pipeline_per_s"], r["raw_per_s"], r["ratio"], "yes" if r["ratio"] >= TARGET else "NO")
+            for r in runs
+        ],
     )
 
     def draw(axes) -> None:
         labels = [r["database"] for r in runs]
         positions = range(len(runs))
-        axes.bar([p - 0.2 for p in positions], [r["raw_per_s"] for r in runs], 0.4, label="raw aio-pika (confirms + ack)")
-        axes.bar([p + 0.2 for p in positions], [r["pipeline_per_s"] for r in runs], 0.4, label="outbox → relay → consumer → replica")
+        axes.bar(
+            [p - 0.2 for p in positions], [r["raw_per_s"] for r in runs], 0.4, label="raw aio-pika (confirms + ack)"
+        )
+        axes.bar(
+            [p + 0.2 for p in positions],
+            [r["pipeline_per_s"] for r in runs],
+            0.4,
+            label="outbox → relay → consumer → replica",
+        )
         for p, r in zip(positions, runs):
             axes.annotate(f"{r['ratio']:.2f}×", (p + 0.2, r["pipeline_per_s"]), ha="center", va="bottom")
         axes.set_xticks(list(positions), labels)

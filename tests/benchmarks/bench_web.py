@@ -46,11 +46,14 @@ def wrk(url: str, seconds: float, cookie: str | None = None) -> dict:
     output = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"{url} answered with errors:\n{output}")
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1))}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+    }
 
 
 def _ms(value: str) -> float:
-    """wrk's '12.34ms' / '1.2s' / '900us' in milliseconds."""
+    """Wrk's '12.34ms' / '1.2s' / '900us' in milliseconds."""
     number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
@@ -59,8 +62,20 @@ def start_baseline(urls: dict[str, str], port: int) -> subprocess.Popen:
     """The minimal app under gunicorn with 2 workers."""
     env = {**os.environ, "BENCH_CATALOG_DATABASE_URL": urls["catalog"], "BENCH_ORDER_DATABASE_URL": urls["order"]}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "tests.benchmarks.minimal_app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "tests.benchmarks.minimal_app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_until(lambda: _answers(f"http://127.0.0.1:{port}/catalog"), 30, "the baseline app")
     return process
@@ -94,7 +109,15 @@ def main() -> None:
         with order() as session:
             placed, _ = place(session, customer, [(product_id, 1) for product_id in ids[:3]], None)
             session.commit()
-        token = sign_token(current_signing_key(federation.data_dir / "keys"), user_id=customer, display_name="Bench", roles=["customer"], issuer="scs-user", audience="scs", ttl=timedelta(hours=1))
+        token = sign_token(
+            current_signing_key(federation.data_dir / "keys"),
+            user_id=customer,
+            display_name="Bench",
+            roles=["customer"],
+            issuer="scs-user",
+            audience="scs",
+            ttl=timedelta(hours=1),
+        )
         federation.start("catalog-web")
         federation.start("order-web")
         port = free_port()
@@ -118,17 +141,35 @@ def main() -> None:
             order_engine.dispose()
     runs = []
     for name, kinds in samples.items():
-        median = {kind: {key: statistics.median(s[key] for s in values) for key in ("rps", "p99_ms")} for kind, values in kinds.items()}
-        runs.append({"page": name, **median, "ratio": median["system"]["rps"] / median["baseline"]["rps"], "samples": kinds})
+        median = {
+            kind: {key: statistics.median(s[key] for s in values) for key in ("rps", "p99_ms")}
+            for kind, values in kinds.items()
+        }
+        runs.append(
+            {"page": name, **median, "ratio": median["system"]["rps"] / median["baseline"]["rps"], "samples": kinds}
+        )
     print_table(
         f"Web pages, {args.database}, gunicorn 2 workers, wrk {CONNECTIONS} connections, median of {args.rounds}×{args.seconds}s (target ≥ {TARGET}× minimal page)",
         ("page", "req/s", "p99 ms", "minimal req/s", "minimal p99 ms", "ratio", "target met"),
-        [(r["page"], r["system"]["rps"], r["system"]["p99_ms"], r["baseline"]["rps"], r["baseline"]["p99_ms"], r["ratio"], "yes" if r["ratio"] >= TARGET else "NO") for r in runs],
+        [
+            (
+                r["page"],
+                r["system"]["rps"],
+                r["system"]["p99_ms"],
+                r["baseline"]["rps"],
+                r["baseline"]["p99_ms"],
+                r["ratio"],
+                "yes" if r["ratio"] >= TARGET else "NO",
+            )
+            for r in runs
+        ],
     )
 
     def draw(axes) -> None:
         positions = range(len(runs))
-        axes.bar([p - 0.2 for p in positions], [r["baseline"]["rps"] for r in runs], 0.4, label="minimal Flask + Jinja2 page")
+        axes.bar(
+            [p - 0.2 for p in positions], [r["baseline"]["rps"] for r in runs], 0.4, label="minimal Flask + Jinja2 page"
+        )
         axes.bar([p + 0.2 for p in positions], [r["system"]["rps"] for r in runs], 0.4, label="system page")
         for p, r in zip(positions, runs):
             axes.annotate(f"{r['ratio']:.2f}×", (p + 0.2, r["system"]["rps"]), ha="center", va="bottom")
@@ -137,7 +178,17 @@ def main() -> None:
         axes.set_title(f"Web pages vs a minimal page ({args.database}; target ≥ {TARGET}×)")
         axes.legend(loc="lower right")
 
-    save(f"web_{args.database}", {"target_ratio": TARGET, "connections": CONNECTIONS, "seconds": args.seconds, "rounds": args.rounds, "runs": runs}, draw)
+    save(
+        f"web_{args.database}",
+        {
+            "target_ratio": TARGET,
+            "connections": CONNECTIONS,
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "runs": runs,
+        },
+        draw,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The replication pipeline under measure: catalog products changed through the outbox, the catalog worker's relay,
-the order worker's consumer and `on_product_changed`, with both workers as real `scs worker` processes."""
+the order worker's consumer and `on_product_changed`, with both workers as real `scs worker` processes.
+"""
 
 from __future__ import annotations
 
@@ -57,14 +58,18 @@ class Rig:
     def sustained_rate(self, count: int, timeout: float = 600) -> float:
         """Changes/s the whole path sustains: `count` changes committed as fast as one writer goes while both
         workers run, from the first commit to the consumer's last apply (the writer shares the machine, as in
-        the paced run)."""
+        the paced run).
+        """
         commits = update_products(self.catalog, self.ids, count)
-        wait_until(lambda: self._holds(_final_versions(commits)), timeout, f"{count} events in the replica", interval=0.1)
+        wait_until(
+            lambda: self._holds(_final_versions(commits)), timeout, f"{count} events in the replica", interval=0.1
+        )
         return count / (last_processed_at(self.order) - commits[0][2])
 
     def latencies(self, rate: float, count: int, timeout: float = 120) -> tuple[list[float], list[tuple[float, float]]]:
         """Seconds from each change's commit to its version being visible in the replica, at `rate` changes/s,
-        and per event the time spent before the relay marked it published and after (from the stored timestamps)."""
+        and per event the time spent before the relay marked it published and after (from the stored timestamps).
+        """
         after = last_outbox_seq(self.catalog)
         watcher = _Watcher(self.federation.env["SCS_ORDER_DATABASE_URL"])
         try:

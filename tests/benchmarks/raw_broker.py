@@ -103,7 +103,9 @@ def run_raw(amqp_url: str, namespace: str, count: int, body_size: int, rate: flo
     exchange_name, queue_name = f"{namespace}.bench.raw", f"{namespace}.bench.raw"
     asyncio.run(_declare(amqp_url, exchange_name, queue_name))
     consumer = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.raw_broker", amqp_url, queue_name, str(count)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tests.benchmarks.raw_broker", amqp_url, queue_name, str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert consumer.stdout is not None

@@ -14,8 +14,17 @@ RESULTS_DIR = Path(__file__).parent / "results"
 
 def machine() -> dict:
     """Cores, CPU model and memory of the machine the figures come from."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -66,5 +75,7 @@ def save(name: str, result: dict, draw: Callable) -> tuple[Path, Path]:
     png_path = RESULTS_DIR / f"{name}.png"
     figure.savefig(png_path)
     plt.close(figure)
-    print(f"\nwrote {json_path.relative_to(Path.cwd()) if json_path.is_relative_to(Path.cwd()) else json_path} and {png_path.name}")
+    print(
+        f"\nwrote {json_path.relative_to(Path.cwd()) if json_path.is_relative_to(Path.cwd()) else json_path} and {png_path.name}"
+    )
     return json_path, png_path

@@ -104,7 +104,9 @@ def create_products(catalog: sessionmaker[Session], count: int, *, announce: boo
     return [row["id"] for row in rows]
 
 
-def update_products(catalog: sessionmaker[Session], ids: list[uuid.UUID], count: int, rate: float | None = None) -> list[tuple[uuid.UUID, int, float]]:
+def update_products(
+    catalog: sessionmaker[Session], ids: list[uuid.UUID], count: int, rate: float | None = None
+) -> list[tuple[uuid.UUID, int, float]]:
     """`count` price changes round-robin over `ids`, one transaction each, paced at `rate`/s if given; (id, version, commit time)."""
     commits = []
     with catalog() as session:
@@ -179,12 +181,24 @@ def _epoch(moment: datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def stage_times(catalog: sessionmaker[Session], order: sessionmaker[Session], after_seq: int) -> list[tuple[float, float]]:
+def stage_times(
+    catalog: sessionmaker[Session], order: sessionmaker[Session], after_seq: int
+) -> list[tuple[float, float]]:
     """Per event after `after_seq`: (outbox row created → marked published, marked published → applied by the consumer) in seconds."""
     with catalog() as session:
-        outbox = session.execute(select(OutboxMessage.event_id, OutboxMessage.created_at, OutboxMessage.published_at).where(OutboxMessage.seq > after_seq)).all()
+        outbox = session.execute(
+            select(OutboxMessage.event_id, OutboxMessage.created_at, OutboxMessage.published_at).where(
+                OutboxMessage.seq > after_seq
+            )
+        ).all()
     with order() as session:
-        applied = dict(session.execute(select(InboxMessage.event_id, InboxMessage.processed_at).where(InboxMessage.event_id.in_([row.event_id for row in outbox]))).all())
+        applied = dict(
+            session.execute(
+                select(InboxMessage.event_id, InboxMessage.processed_at).where(
+                    InboxMessage.event_id.in_([row.event_id for row in outbox])
+                )
+            ).all()
+        )
     return [
         (_epoch(row.published_at) - _epoch(row.created_at), _epoch(applied[row.event_id]) - _epoch(row.published_at))
         for row in outbox

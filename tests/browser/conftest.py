@@ -29,7 +29,9 @@ def shop(tmp_path_factory, amqp_url) -> Iterator[Federation]:
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
+        pytest.fail(
+            f"the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium chromium-driver"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -12,7 +12,9 @@ from tests.e2e.federation_processes import Federation
 from tests.e2e.journeys import PASSWORD
 
 
-def test_an_admin_fixes_a_validation_error_and_the_new_product_reaches_the_order_system(shop: Federation, visits: Visits, page: Page):
+def test_an_admin_fixes_a_validation_error_and_the_new_product_reaches_the_order_system(
+    shop: Federation, visits: Visits, page: Page
+):
     email = f"admin-{uuid.uuid4().hex[:6]}@example.org"
     shop.scs("users", "add", email, "--password", PASSWORD, "--admin")
     name = f"Copper kettle {uuid.uuid4().hex[:6]}"

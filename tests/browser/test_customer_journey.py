@@ -20,7 +20,9 @@ def stock_of_product_page(page: Page) -> str:
     return page.locator(".product .status").inner_text()
 
 
-def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_comes_back(shop: Federation, visits: Visits, page: Page):
+def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_comes_back(
+    shop: Federation, visits: Visits, page: Page
+):
     admin = admin_headers(shop)
     tag = uuid.uuid4().hex[:6]
     for name, price in SHELF:

@@ -25,7 +25,9 @@ def phone(browser: Browser):
 @pytest.fixture(scope="module")
 def long_named_product(shop: Federation) -> str:
     """A product whose name has to wrap on a phone."""
-    return create_product(shop, admin_headers(shop), stock=3, name="A stoneware teapot with a rather long name that must wrap")
+    return create_product(
+        shop, admin_headers(shop), stock=3, name="A stoneware teapot with a rather long name that must wrap"
+    )
 
 
 @pytest.mark.parametrize("system, path", [("catalog", "/"), ("order", "/"), ("user", "/register"), ("user", "/login")])

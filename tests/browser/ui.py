@@ -58,7 +58,9 @@ class Visits:
 def assert_accessible(page: Page) -> None:
     """No serious or critical axe-core violation on the current page."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SOURCE)  # through DevTools, which the pages' CSP (no inline scripts) rightly does not allow a <script> tag
+        page.evaluate(
+            AXE_SOURCE
+        )  # through DevTools, which the pages' CSP (no inline scripts) rightly does not allow a <script> tag
     violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     blocking = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"

@@ -22,7 +22,12 @@ from systems.catalog.system import SYSTEM
 def app(data_dir, database_url, amqp_url):
     """The catalog app on a fresh, migrated database (runs once per database kind)."""
     app = create_app(
-        {"SCS_DATA_DIR": str(data_dir), "SCS_CATALOG_DATABASE_URL": database_url, "SCS_AMQP_URL": amqp_url, "TESTING": True}
+        {
+            "SCS_DATA_DIR": str(data_dir),
+            "SCS_CATALOG_DATABASE_URL": database_url,
+            "SCS_AMQP_URL": amqp_url,
+            "TESTING": True,
+        }
     )
     runtime = app.extensions["scs"]
     upgrade(SYSTEM, runtime.settings, engine=runtime.engine)
@@ -54,7 +59,13 @@ def customer(auth_headers):
 
 def add_product(session_factory, **values) -> Product:
     """Store a product and its created event, as the admin form would."""
-    defaults = {"sku": f"SKU-{uuid.uuid4().hex[:8]}", "name": "Enamel mug", "price_cents": 1250, "stock": 10, "version": 1}
+    defaults = {
+        "sku": f"SKU-{uuid.uuid4().hex[:8]}",
+        "name": "Enamel mug",
+        "price_cents": 1250,
+        "stock": 10,
+        "version": 1,
+    }
     with session_factory() as session:
         product = Product(**{**defaults, **values})
         session.add(product)
@@ -84,7 +95,12 @@ def order_event(event_type: str, lines, *, order_id=None, version: int = 1) -> E
     data = example_data(event_type)
     data["id"] = str(order_id)
     data["lines"] = [
-        {"product_id": str(line[0]), "quantity": line[1], "name": line[2] if len(line) > 2 else "Enamel mug", "unit_price_cents": 1250}
+        {
+            "product_id": str(line[0]),
+            "quantity": line[1],
+            "name": line[2] if len(line) > 2 else "Enamel mug",
+            "unit_price_cents": 1250,
+        }
         for line in lines
     ]
     data["total_cents"] = 1250 * sum(line[1] for line in lines)

@@ -6,4 +6,6 @@ from federation.worker import run_worker
 from systems.catalog.system import SYSTEM
 
 if __name__ == "__main__":
-    run_worker(SYSTEM, Settings.from_env("catalog"), subscriptions=[Subscription("catalog", SYSTEM.consumed_event_types)])
+    run_worker(
+        SYSTEM, Settings.from_env("catalog"), subscriptions=[Subscription("catalog", SYSTEM.consumed_event_types)]
+    )

@@ -41,7 +41,9 @@ def test_duplicate_sku_is_a_conflict(client, admin, session_factory):
     assert client.post("/api/products", json=NEW, headers=admin).status_code == 201
     response = client.post("/api/products", json={**NEW, "sku": "MUG-001 ", "name": "Other"}, headers=admin)
     assert response.status_code == 409
-    assert response.json["error"]["code"] == "conflict" and response.json["error"]["details"] == {"sku": "already in use"}
+    assert response.json["error"]["code"] == "conflict" and response.json["error"]["details"] == {
+        "sku": "already in use"
+    }
     assert len(outbox(session_factory)) == 1
 
 
@@ -82,7 +84,9 @@ def test_list_searches_name_sku_and_description_and_pages(client, session_factor
     assert [p["sku"] for p in client.get("/api/products?q=100%25").json["items"]] == ["POT-1"]
     assert client.get("/api/products?q=nothing-like-this").json == {"items": [], "page": 1, "pages": 1, "total": 0}
     assert client.get("/api/products?page=0").status_code == 400
-    assert client.get("/api/products?page=x").json["error"]["details"] == {"page": "Input should be a valid integer, unable to parse string as an integer"}
+    assert client.get("/api/products?page=x").json["error"]["details"] == {
+        "page": "Input should be a valid integer, unable to parse string as an integer"
+    }
 
 
 def test_discontinued_products_are_listed_for_admins_only(client, admin, session_factory):

@@ -31,7 +31,10 @@ def test_order_placed_reserves_every_line_and_publishes_new_states(session_facto
     assert (reserved.aggregate_id, reserved.aggregate_version) == (event.aggregate_id, 1)
     assert {(line.product_id, line.quantity) for line in reserved.data.lines} == {(mug.id, 3), (pot.id, 2)}
     updates = outbox(session_factory, "catalog.product.updated")
-    assert {(u.aggregate_id, u.aggregate_version, u.data.stock) for u in updates} == {(str(mug.id), 2, 2), (str(pot.id), 2, 0)}
+    assert {(u.aggregate_id, u.aggregate_version, u.data.stock) for u in updates} == {
+        (str(mug.id), 2, 2),
+        (str(pot.id), 2, 0),
+    }
     assert reservation(session_factory, event.data.id).status == "reserved"
 
 
@@ -75,7 +78,11 @@ def test_cancel_releases_once(session_factory):
     apply(session_factory, on_order_placed, placed)
     cancelled = order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3)
     apply(session_factory, on_order_cancelled, cancelled)
-    apply(session_factory, on_order_cancelled, order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3))
+    apply(
+        session_factory,
+        on_order_cancelled,
+        order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3),
+    )
     product = get_product(session_factory, mug.id)
     assert (product.stock, product.version) == (5, 3)
     assert reservation(session_factory, placed.data.id).status == "released"
@@ -86,7 +93,11 @@ def test_cancelling_a_rejected_order_releases_nothing(session_factory):
     mug = add_product(session_factory, stock=1)
     placed = order_event("order.placed", [(mug.id, 2)])
     apply(session_factory, on_order_placed, placed)
-    apply(session_factory, on_order_cancelled, order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3))
+    apply(
+        session_factory,
+        on_order_cancelled,
+        order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3),
+    )
     assert get_product(session_factory, mug.id).stock == 1
     assert reservation(session_factory, placed.data.id).status == "rejected"
 
@@ -94,7 +105,9 @@ def test_cancelling_a_rejected_order_releases_nothing(session_factory):
 def test_a_cancellation_that_overtakes_its_order_placed_prevents_the_reservation(session_factory):
     mug = add_product(session_factory, stock=5)
     order_id = uuid.uuid4()
-    apply(session_factory, on_order_cancelled, order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3))
+    apply(
+        session_factory, on_order_cancelled, order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3)
+    )
     assert reservation(session_factory, order_id).status == "cancelled"
     apply(session_factory, on_order_placed, order_event("order.placed", [(mug.id, 2)], order_id=order_id))
     assert get_product(session_factory, mug.id).stock == 5

@@ -8,7 +8,14 @@ from systems.catalog.products.queries import PER_PAGE
 from systems.catalog.sales.models import ProductSales
 from tests.catalog.conftest import add_product, csrf_token, get_product, outbox
 
-FORM = {"sku": "bowl-7", "name": "Stoneware bowl", "description": "Glazed.", "price": "18.90", "currency": "eur", "stock": "12"}
+FORM = {
+    "sku": "bowl-7",
+    "name": "Stoneware bowl",
+    "description": "Glazed.",
+    "price": "18.90",
+    "currency": "eur",
+    "stock": "12",
+}
 
 
 def login_admin(client, mint_token):
@@ -65,7 +72,9 @@ def test_product_page_shows_sales_and_links_to_the_order_system(client, session_
 def test_admin_pages_need_an_admin(client, mint_token, session_factory):
     product = add_product(session_factory)
     anonymous = client.get("/admin/products/new")
-    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("http://localhost:5001/login?next=")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith(
+        "http://localhost:5001/login?next="
+    )
     client.set_cookie("scs_token", mint_token(roles=["customer"]))
     assert client.get("/admin/products/new").status_code == 403
     assert client.get(f"/admin/products/{product.id}/edit").status_code == 403
@@ -79,7 +88,12 @@ def test_new_product_form_creates_and_publishes(client, mint_token, session_fact
     assert response.status_code == 302
     [event] = outbox(session_factory)
     assert event.type == "catalog.product.created"
-    assert (event.data.sku, event.data.price_cents, event.data.currency, event.data.stock) == ("BOWL-7", 1890, "EUR", 12)
+    assert (event.data.sku, event.data.price_cents, event.data.currency, event.data.stock) == (
+        "BOWL-7",
+        1890,
+        "EUR",
+        12,
+    )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "“Stoneware bowl” is now in the catalog." in page and "€18.90" in page
 
@@ -108,7 +122,9 @@ def test_malformed_new_product_is_re_rendered_with_messages(client, mint_token, 
 def test_duplicate_sku_in_the_form_is_a_field_message(client, mint_token, session_factory):
     add_product(session_factory, sku="BOWL-7")
     login_admin(client, mint_token)
-    response = client.post("/admin/products/new", data={**FORM, "csrf_token": csrf_token(client, "/admin/products/new")})
+    response = client.post(
+        "/admin/products/new", data={**FORM, "csrf_token": csrf_token(client, "/admin/products/new")}
+    )
     assert response.status_code == 400 and "Another product already uses this SKU." in response.get_data(as_text=True)
     assert len(outbox(session_factory)) == 1
 
@@ -128,7 +144,14 @@ def test_edit_form_saves_changes(client, mint_token, session_factory):
     url = f"/admin/products/{product.id}/edit"
     form = client.get(url).get_data(as_text=True)
     assert 'value="12.50"' in form and 'name="version" type="hidden" value="1"' in form
-    data = {**FORM, "sku": "MUG-1", "name": "Enamel mug, blue", "price": "13", "version": "1", "csrf_token": csrf_token(client, url)}
+    data = {
+        **FORM,
+        "sku": "MUG-1",
+        "name": "Enamel mug, blue",
+        "price": "13",
+        "version": "1",
+        "csrf_token": csrf_token(client, url),
+    }
     response = client.post(url, data=data)
     assert response.status_code == 302
     saved = get_product(session_factory, product.id)

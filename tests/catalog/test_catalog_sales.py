@@ -22,7 +22,11 @@ def test_confirmed_orders_count_once_per_order(session_factory):
     mug, pot = uuid.uuid4(), uuid.uuid4()
     confirmed = order_event("order.confirmed", [(mug, 2), (pot, 1)], version=2)
     apply(session_factory, on_order_confirmed, confirmed)
-    apply(session_factory, on_order_confirmed, order_event("order.confirmed", [(mug, 2), (pot, 1)], order_id=confirmed.data.id, version=2))
+    apply(
+        session_factory,
+        on_order_confirmed,
+        order_event("order.confirmed", [(mug, 2), (pot, 1)], order_id=confirmed.data.id, version=2),
+    )
     apply(session_factory, on_order_confirmed, order_event("order.confirmed", [(mug, 5)], version=2))
     assert (sold(session_factory, mug), sold(session_factory, pot)) == (7, 1)
 
@@ -33,7 +37,11 @@ def test_cancelling_a_counted_order_takes_it_out_once(session_factory):
     apply(session_factory, on_order_confirmed, confirmed)
     apply(session_factory, on_order_confirmed, order_event("order.confirmed", [(mug, 1)], version=2))
     for _ in range(2):
-        apply(session_factory, on_order_cancelled, order_event("order.cancelled", [(mug, 3)], order_id=confirmed.data.id, version=3))
+        apply(
+            session_factory,
+            on_order_cancelled,
+            order_event("order.cancelled", [(mug, 3)], order_id=confirmed.data.id, version=3),
+        )
     assert sold(session_factory, mug) == 1
 
 

@@ -40,7 +40,9 @@ def consumer_count(amqp_url: str, queue: str) -> int:
 
 def answered(session_factory) -> int:
     with session_factory() as session:
-        return session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status.in_(("reserved", "rejected"))))
+        return session.scalar(
+            select(func.count()).select_from(Reservation).where(Reservation.status.in_(("reserved", "rejected")))
+        )
 
 
 def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace):
@@ -61,7 +63,8 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
     initial = {mug.id: 12, pot.id: 7}
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "tests.catalog.run_catalog_worker"], cwd=ROOT, env=env) for _ in range(2)
+        subprocess.Popen([sys.executable, "-m", "tests.catalog.run_catalog_worker"], cwd=ROOT, env=env)
+        for _ in range(2)
     ]
     try:
         inbox = Names(namespace).inbox_queue("catalog")
@@ -74,7 +77,13 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
         for event in orders:
             publish_event(amqp_url, namespace, event)
         for event in orders[:5]:  # re-published with new event ids: must not reserve again
-            publish_event(amqp_url, namespace, order_event("order.placed", [(l.product_id, l.quantity) for l in event.data.lines], order_id=event.data.id))
+            publish_event(
+                amqp_url,
+                namespace,
+                order_event(
+                    "order.placed", [(l.product_id, l.quantity) for l in event.data.lines], order_id=event.data.id
+                ),
+            )
         wait_for(lambda: answered(session_factory) == ORDERS, timeout=45, message="every order answered")
         wait_for(lambda: queue_depth(amqp_url, inbox) == 0, timeout=30, message="the queue to drain")
     finally:
@@ -85,9 +94,7 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
 
     with session_factory() as session:
         held = Counter()
-        for line in session.scalars(
-            select(ReservationLine).join(Reservation).where(Reservation.status == "reserved")
-        ):
+        for line in session.scalars(select(ReservationLine).join(Reservation).where(Reservation.status == "reserved")):
             held[line.product_id] += line.quantity
     for product_id, stock in initial.items():
         product = get_product(session_factory, product_id)
@@ -97,6 +104,8 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
         assert versions == list(range(1, product.version + 1))
     answers = [e for e in outbox(session_factory) if e.type.startswith("catalog.stock.")]
     assert sorted(e.aggregate_id for e in answers) == sorted(str(e.data.id) for e in orders)
-    assert any(e.type == "catalog.stock.rejected" for e in answers) and any(e.type == "catalog.stock.reserved" for e in answers)
+    assert any(e.type == "catalog.stock.rejected" for e in answers) and any(
+        e.type == "catalog.stock.reserved" for e in answers
+    )
     assert queue_depth(amqp_url, Names(namespace).dead_letter_queue("catalog")) == 0
     engine.dispose()

@@ -24,7 +24,10 @@ class ContainerBroker:
     def __init__(self) -> None:
         port = free_port()  # fixed, not ephemeral: Docker would pick a new ephemeral port on every restart
         self.container = subprocess.run(
-            ["docker", "run", "-d", "-p", f"127.0.0.1:{port}:5672", "rabbitmq:3.13-management"], capture_output=True, text=True, check=True
+            ["docker", "run", "-d", "-p", f"127.0.0.1:{port}:5672", "rabbitmq:3.13-management"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         self.url = f"amqp://guest:guest@127.0.0.1:{port}/"
         self.await_ready()

@@ -33,7 +33,14 @@ class Comparison:
     @property
     def converged(self) -> bool:
         """Nothing lost, regressed, different, doubled or still moving."""
-        return not (self.lost or self.regressed or self.differing or self.doubled or self.unsettled or any(self.backlog.values()))
+        return not (
+            self.lost
+            or self.regressed
+            or self.differing
+            or self.doubled
+            or self.unsettled
+            or any(self.backlog.values())
+        )
 
 
 def latest_published(session: Session) -> dict[str, dict]:
@@ -53,19 +60,38 @@ def compare(user: Session, catalog: Session, order: Session, initial_stock: dict
     """Check all three copies against their sources, plus the stock and sales bookkeeping against the orders."""
     result = Comparison()
     for name, session in (("user", user), ("catalog", catalog), ("order", order)):
-        result.backlog[name] = len(session.scalars(select(OutboxMessage.seq).where(OutboxMessage.published_at.is_(None))).all())
+        result.backlog[name] = len(
+            session.scalars(select(OutboxMessage.seq).where(OutboxMessage.published_at.is_(None))).all()
+        )
 
     products = latest_published(catalog)
     copies = {str(c.id): c for c in order.scalars(select(ProductCopy))}
     for product_id, event in products.items():
-        _check(result, f"product {product_id}", copies.get(product_id), event, lambda c, d: (c.name, c.price_cents, c.available, c.discontinued) == (d["name"], d["price_cents"], d["stock"], d["discontinued"]))
+        _check(
+            result,
+            f"product {product_id}",
+            copies.get(product_id),
+            event,
+            lambda c, d: (
+                (c.name, c.price_cents, c.available, c.discontinued)
+                == (d["name"], d["price_cents"], d["stock"], d["discontinued"])
+            ),
+        )
     for product in catalog.scalars(select(Product)):
         if products[str(product.id)]["aggregate_version"] != product.version:
             result.differing.append(f"catalog product {product.id}: version {product.version} never published")
 
     customers = {str(c.id): c for c in order.scalars(select(CustomerCopy))}
     for user_id, event in latest_published(user).items():
-        _check(result, f"customer {user_id}", customers.get(user_id), event, lambda c, d: c.deleted if d.get("deleted") else (c.email, c.display_name) == (d["email"], d["display_name"]))
+        _check(
+            result,
+            f"customer {user_id}",
+            customers.get(user_id),
+            event,
+            lambda c, d: (
+                c.deleted if d.get("deleted") else (c.email, c.display_name) == (d["email"], d["display_name"])
+            ),
+        )
 
     my_orders = {str(c.id): c for c in user.scalars(select(OrderCopy))}
     for order_id, event in latest_published(order).items():
@@ -82,7 +108,9 @@ def compare(user: Session, catalog: Session, order: Session, initial_stock: dict
     for product in catalog.scalars(select(Product)):
         key = str(product.id)
         if product.stock != initial_stock[key] - confirmed_units[key]:
-            result.doubled.append(f"stock of {key}: {product.stock}, expected {initial_stock[key] - confirmed_units[key]}")
+            result.doubled.append(
+                f"stock of {key}: {product.stock}, expected {initial_stock[key] - confirmed_units[key]}"
+            )
         if sold.get(key, 0) != confirmed_units[key]:
             result.doubled.append(f"units sold of {key}: {sold.get(key, 0)}, expected {confirmed_units[key]}")
     return result

@@ -62,7 +62,9 @@ class Load:
 
     def _run(self) -> None:
         while not self.stop.is_set():
-            action = self.random.choice((self._change_price, self._register, self._rename, self._order, self._order, self._cancel))
+            action = self.random.choice(
+                (self._change_price, self._register, self._rename, self._order, self._order, self._cancel)
+            )
             try:
                 action()
             except requests.RequestException as error:
@@ -76,7 +78,12 @@ class Load:
     def _change_price(self) -> None:
         product = self.random.choice(self.products)
         body = {"price_cents": self.random.randint(100, 9999)}
-        self._record("catalog", requests.patch(f"{self.federation.url('catalog')}/api/products/{product}", json=body, headers=self.admin, timeout=10))
+        self._record(
+            "catalog",
+            requests.patch(
+                f"{self.federation.url('catalog')}/api/products/{product}", json=body, headers=self.admin, timeout=10
+            ),
+        )
 
     def _register(self) -> None:
         body = {"email": f"load-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD, "display_name": "Load"}
@@ -84,19 +91,40 @@ class Load:
 
     def _rename(self) -> None:
         body = {"display_name": f"Customer {self.random.randint(1, 10**6)}"}
-        self._record("user", requests.patch(f"{self.federation.url('user')}/api/users/me", json=body, headers=self.random.choice(self.customers), timeout=10))
+        self._record(
+            "user",
+            requests.patch(
+                f"{self.federation.url('user')}/api/users/me",
+                json=body,
+                headers=self.random.choice(self.customers),
+                timeout=10,
+            ),
+        )
 
     def _order(self) -> None:
         customer = self.random.choice(self.customers)
         lines = [{"product_id": p, "quantity": self.random.randint(1, 3)} for p in self.random.sample(self.products, 2)]
-        response = self._record("order", requests.post(f"{self.federation.url('order')}/api/orders", json={"lines": lines}, headers=customer, timeout=10))
+        response = self._record(
+            "order",
+            requests.post(
+                f"{self.federation.url('order')}/api/orders", json={"lines": lines}, headers=customer, timeout=10
+            ),
+        )
         if response.status_code == 201:
             self.orders.append((customer, response.json()["id"]))
 
     def _cancel(self) -> None:
         if self.orders:
             customer, order_id = self.orders.pop(self.random.randrange(len(self.orders)))
-            self._record("order", requests.post(f"{self.federation.url('order')}/api/orders/{order_id}/cancel", json={}, headers=customer, timeout=10))
+            self._record(
+                "order",
+                requests.post(
+                    f"{self.federation.url('order')}/api/orders/{order_id}/cancel",
+                    json={},
+                    headers=customer,
+                    timeout=10,
+                ),
+            )
 
 
 def _publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, **properties) -> None:
@@ -114,16 +142,44 @@ def _inject_stale_and_duplicate_events(federation: Federation, catalog_db, user_
     names, count = Names(federation.namespace), 0
     for session_factory in (catalog_db, user_db):
         with session_factory() as session:
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.published_at.is_not(None), OutboxMessage.event_type.not_like("%stock%"))).all()
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.published_at.is_not(None), OutboxMessage.event_type.not_like("%stock%")
+                )
+            ).all()
         for row in random.Random(7).sample(rows, min(25, len(rows))):
             event = json.loads(row.body)
-            _publish_raw(federation.amqp_url, names.events_exchange(event["producer"]), event["type"], row.body.encode(), message_id=event["id"], type=event["type"])
-            stale = new_event(event["type"], event["data"], aggregate_id=event["aggregate_id"], aggregate_version=event["aggregate_version"])
+            _publish_raw(
+                federation.amqp_url,
+                names.events_exchange(event["producer"]),
+                event["type"],
+                row.body.encode(),
+                message_id=event["id"],
+                type=event["type"],
+            )
+            stale = new_event(
+                event["type"],
+                event["data"],
+                aggregate_id=event["aggregate_id"],
+                aggregate_version=event["aggregate_version"],
+            )
             message = to_amqp(stale)
             if event["aggregate_version"] > 1:  # an older version under a new id, after the newer ones went out
-                stale = new_event(event["type"], event["data"], aggregate_id=event["aggregate_id"], aggregate_version=event["aggregate_version"] - 1)
+                stale = new_event(
+                    event["type"],
+                    event["data"],
+                    aggregate_id=event["aggregate_id"],
+                    aggregate_version=event["aggregate_version"] - 1,
+                )
                 message = to_amqp(stale)
-            _publish_raw(federation.amqp_url, names.events_exchange(event["producer"]), message.routing_key, message.body, message_id=str(stale.id), type=stale.type)
+            _publish_raw(
+                federation.amqp_url,
+                names.events_exchange(event["producer"]),
+                message.routing_key,
+                message.body,
+                message_id=str(stale.id),
+                type=stale.type,
+            )
             count += 2
     return count
 
@@ -132,26 +188,50 @@ def _inject_poison(federation: Federation) -> dict[str, int]:
     """Malformed, unknown-type and invalid messages; returns how many each system must dead-letter."""
     names = Names(federation.namespace)
     _publish_raw(federation.amqp_url, names.events_exchange("catalog"), "catalog.product.updated", b"{not json")
-    unknown = to_amqp(new_event("order.placed", example_data("order.placed"), aggregate_id=str(uuid.uuid4()), aggregate_version=1))
-    _publish_raw(federation.amqp_url, names.events_exchange("order"), "order.placed", unknown.body.replace(b'"order.placed"', b'"order.exploded"'))
-    invalid = to_amqp(new_event("user.registered", example_data("user.registered"), aggregate_id=str(uuid.uuid4()), aggregate_version=1))
-    _publish_raw(federation.amqp_url, names.events_exchange("user"), "user.registered", invalid.body.replace(b'"email":"ada@example.org",', b""))
+    unknown = to_amqp(
+        new_event("order.placed", example_data("order.placed"), aggregate_id=str(uuid.uuid4()), aggregate_version=1)
+    )
+    _publish_raw(
+        federation.amqp_url,
+        names.events_exchange("order"),
+        "order.placed",
+        unknown.body.replace(b'"order.placed"', b'"order.exploded"'),
+    )
+    invalid = to_amqp(
+        new_event(
+            "user.registered", example_data("user.registered"), aggregate_id=str(uuid.uuid4()), aggregate_version=1
+        )
+    )
+    _publish_raw(
+        federation.amqp_url,
+        names.events_exchange("user"),
+        "user.registered",
+        invalid.body.replace(b'"email":"ada@example.org",', b""),
+    )
     return {"order": 2, "catalog": 1, "user": 1}
 
 
 def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broker, capsys):
     databases = {name: f"sqlite:///{tmp_path / (name + '.db')}" for name in ("user", "catalog", "order")}
-    federation = Federation(data_dir=tmp_path / "var", namespace="chaos", amqp_url=chaos_broker.url, database_urls=databases)
+    federation = Federation(
+        data_dir=tmp_path / "var", namespace="chaos", amqp_url=chaos_broker.url, database_urls=databases
+    )
     federation.start_all()
     factories = {name: make_session_factory(make_engine(url)) for name, url in databases.items()}
     faults: list[str] = []
     try:
         admin = admin_headers(federation)
-        products = [create_product(federation, admin, stock=INITIAL_STOCK, name=f"Chaos product {i}") for i in range(PRODUCTS)]
+        products = [
+            create_product(federation, admin, stock=INITIAL_STOCK, name=f"Chaos product {i}") for i in range(PRODUCTS)
+        ]
         customers = []
         for i in range(CUSTOMERS):
             email = f"chaos-{i}-{uuid.uuid4().hex[:6]}@example.org"
-            requests.post(f"{federation.url('user')}/api/users", json={"email": email, "password": PASSWORD, "display_name": f"Chaos {i}"}, timeout=10)
+            requests.post(
+                f"{federation.url('user')}/api/users",
+                json={"email": email, "password": PASSWORD, "display_name": f"Chaos {i}"},
+                timeout=10,
+            )
             customers.append(log_in(federation, email))
         _await_copies(federation, products)
 
@@ -175,7 +255,9 @@ def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broke
         injected = _inject_stale_and_duplicate_events(federation, factories["catalog"], factories["user"])
         faults.append(f"{injected} duplicate and stale-version events published to the exchanges")
         expected_dead_letters = _inject_poison(federation)
-        faults.append(f"{sum(expected_dead_letters.values())} poison deliveries (malformed, unknown type, invalid data)")
+        faults.append(
+            f"{sum(expected_dead_letters.values())} poison deliveries (malformed, unknown type, invalid data)"
+        )
         federation.stop("user-worker", signal.SIGKILL)
         federation.start("user-worker")
         faults.append("SIGKILL user-worker under load, restarted")
@@ -193,7 +275,10 @@ def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broke
             time.sleep(0.5)
         converge_seconds = time.monotonic() - load_stopped
 
-        dead_letters = {s: list_dead_letters(federation.amqp_url, Names(federation.namespace), s) for s in ("user", "catalog", "order")}
+        dead_letters = {
+            s: list_dead_letters(federation.amqp_url, Names(federation.namespace), s)
+            for s in ("user", "catalog", "order")
+        }
         with factories["user"]() as user, factories["catalog"]() as catalog, factories["order"]() as order:
             events_written = sum(len(s.scalars(select(OutboxMessage.seq)).all()) for s in (user, catalog, order))
         report = {
@@ -240,6 +325,8 @@ def _print_report(report: dict, capsys) -> None:
         for fault in report["faults"]:
             print(f"fault: {fault}")
         print(f"converged in {report['seconds_to_converge']}s; records compared: {report['records_compared']}")
-        print(f"lost: {report['lost']}  regressed: {report['regressed']}  doubled: {report['doubled']}  differing: {report['differing']}")
+        print(
+            f"lost: {report['lost']}  regressed: {report['regressed']}  doubled: {report['doubled']}  differing: {report['differing']}"
+        )
         for system, reasons in report["dead_letters"].items():
             print(f"dead letters in {system}: {len(reasons)}" + "".join(f"\n  - {r[:110]}" for r in reasons))

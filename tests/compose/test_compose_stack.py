@@ -23,7 +23,16 @@ from tests.e2e.federation_processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-password-2026"
-LONG_RUNNING = ("user-web", "user-worker", "catalog-web", "catalog-worker", "order-web", "order-worker", "rabbitmq", "postgres")
+LONG_RUNNING = (
+    "user-web",
+    "user-worker",
+    "catalog-web",
+    "catalog-worker",
+    "order-web",
+    "order-worker",
+    "rabbitmq",
+    "postgres",
+)
 ONE_SHOT = ("broker-setup", "demo-data")
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(1500)]
@@ -43,11 +52,19 @@ def stack():
         if os.environ.get("CI"):
             pytest.fail("CI needs a Docker engine for the compose test: run ../shared/compose-standins/build first")
         pytest.skip("no Docker engine here (start one with ../shared/compose-standins/build)")
-    ports = {name: free_port() for name in ("SCS_USER_PORT", "SCS_CATALOG_PORT", "SCS_ORDER_PORT", "SCS_RABBITMQ_UI_PORT")}
-    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "COMPOSE_PROJECT_NAME": f"scs-smoke-{uuid.uuid4().hex[:8]}"}
+    ports = {
+        name: free_port() for name in ("SCS_USER_PORT", "SCS_CATALOG_PORT", "SCS_ORDER_PORT", "SCS_RABBITMQ_UI_PORT")
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "COMPOSE_PROJECT_NAME": f"scs-smoke-{uuid.uuid4().hex[:8]}",
+    }
 
     def compose(*args: str, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["docker-compose", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=check)
+        return subprocess.run(
+            ["docker-compose", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=check
+        )
 
     try:
         compose("up", "-d", "--build")
@@ -67,7 +84,9 @@ def _states(compose) -> dict[str, dict]:
     ids = compose("ps", "-q").stdout.split()
     if not ids:
         return {}
-    inspected = json.loads(subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout)
+    inspected = json.loads(
+        subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout
+    )
     return {c["Config"]["Labels"]["com.docker.compose.service"]: c["State"] for c in inspected}
 
 
@@ -76,7 +95,11 @@ def _await_healthy(compose, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while True:
         states = _states(compose)
-        failed = [name for name in ONE_SHOT if states.get(name, {}).get("Status") == "exited" and states[name]["ExitCode"] != 0]
+        failed = [
+            name
+            for name in ONE_SHOT
+            if states.get(name, {}).get("Status") == "exited" and states[name]["ExitCode"] != 0
+        ]
         if failed:
             raise AssertionError(f"{failed} failed:\n{compose('logs', '--no-color', *failed).stdout[-3000:]}")
         healthy = all(states.get(name, {}).get("Health", {}).get("Status") == "healthy" for name in LONG_RUNNING)
@@ -90,12 +113,19 @@ def _await_healthy(compose, timeout: float = 600) -> None:
 
 def test_a_customer_orders_a_demo_product_and_sees_it_confirmed(stack):
     url = stack["url"]
-    token = requests.post(f"{url('user')}/api/sessions", json={"email": "ada@example.org", "password": DEMO_PASSWORD}, timeout=10)
+    token = requests.post(
+        f"{url('user')}/api/sessions", json={"email": "ada@example.org", "password": DEMO_PASSWORD}, timeout=10
+    )
     assert token.status_code in (200, 201), token.text
     headers = {"Authorization": f"Bearer {token.json()['token']}"}
     products = requests.get(f"{url('order')}/api/products", timeout=10).json()["items"]
     mug = next(p for p in products if p["sku"] == "MUG-002")
-    placed = requests.post(f"{url('order')}/api/orders", json={"lines": [{"product_id": mug["id"], "quantity": 1}]}, headers=headers, timeout=10)
+    placed = requests.post(
+        f"{url('order')}/api/orders",
+        json={"lines": [{"product_id": mug["id"], "quantity": 1}]},
+        headers=headers,
+        timeout=10,
+    )
     assert placed.status_code == 201, placed.text
 
     def settled():
@@ -103,7 +133,9 @@ def test_a_customer_orders_a_demo_product_and_sees_it_confirmed(stack):
         return order if order["status"] != "pending" else None
 
     assert wait_for(settled, timeout=60, interval=0.5)["status"] == "confirmed"
-    assert requests.get(f"{url('catalog')}/api/products/{mug['id']}", timeout=10).json()["stock"] == mug["available"] - 1
+    assert (
+        requests.get(f"{url('catalog')}/api/products/{mug['id']}", timeout=10).json()["stock"] == mug["available"] - 1
+    )
 
 
 PUBLISH_AS_ORDER = """
@@ -121,7 +153,9 @@ except pika.exceptions.ChannelClosedByBroker as error:
 
 def test_the_order_systems_broker_user_may_publish_only_to_its_own_exchange(stack):
     def publish(exchange: str) -> str:
-        return stack["compose"]("exec", "-T", "order-worker", "python3", "-c", PUBLISH_AS_ORDER, exchange).stdout.strip()
+        return stack["compose"](
+            "exec", "-T", "order-worker", "python3", "-c", PUBLISH_AS_ORDER, exchange
+        ).stdout.strip()
 
     refused = publish("catalog.events")
     assert refused.startswith("REFUSED 403") and "ACCESS_REFUSED" in refused
@@ -138,4 +172,8 @@ def test_a_systems_database_login_cannot_open_another_systems_database(stack):
     assert own.returncode == 0 and own.stdout.strip() == "order_svc", own.stderr
     for login, database in (("order", "catalog"), ("order", "user"), ("catalog", "order")):
         refused = connect(login, database)
-        assert refused.returncode != 0 and "permission denied for database" in refused.stderr, (login, database, refused.stderr)
+        assert refused.returncode != 0 and "permission denied for database" in refused.stderr, (
+            login,
+            database,
+            refused.stderr,
+        )

@@ -32,11 +32,32 @@ FORMATS: dict[str, st.SearchStrategy[str]] = {
     ).map(datetime.isoformat),
 }
 #: Keywords the generator understands; any other keyword in a producer's schema fails loudly instead of being ignored.
-KNOWN_KEYWORDS = frozenset({
-    "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const",
-    "anyOf", "oneOf", "$ref", "$defs", "format", "pattern", "minLength", "maxLength", "minimum", "maximum",
-    "title", "description", "default",
-})
+KNOWN_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "enum",
+        "const",
+        "anyOf",
+        "oneOf",
+        "$ref",
+        "$defs",
+        "format",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "title",
+        "description",
+        "default",
+    }
+)
 #: Values of properties a newer producer might add: consumers must ignore them.
 UNKNOWN_VALUES = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
 #: Bounded, deterministic runs: the same examples every time, no example database, no shrinking (a failure shows its events as drawn, at once).
@@ -70,7 +91,9 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrate
     if kind == "object":
         return _objects(schema, root)
     if kind == "array":
-        return st.lists(from_schema(schema["items"], root), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 3))
+        return st.lists(
+            from_schema(schema["items"], root), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 3)
+        )
     if kind == "string":
         return _strings(schema)
     if kind == "integer":
@@ -88,7 +111,9 @@ def _objects(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[
     )
     if schema.get("additionalProperties", True) is not True:
         return known
-    extra = st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda key: key not in properties), UNKNOWN_VALUES, max_size=2)
+    extra = st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda key: key not in properties), UNKNOWN_VALUES, max_size=2
+    )
     return st.tuples(known, extra).map(lambda parts: {**parts[1], **parts[0]})
 
 

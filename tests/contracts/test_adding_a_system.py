@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "adding-a-system.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 #: The tables an `# edit: <file> <NAME>` block adds entries to, by NAME.
-TABLES = {"SYSTEMS": systems_module.SYSTEMS, "DEFAULT_PORTS": settings_module.DEFAULT_PORTS, "EXAMPLES": examples_module.EXAMPLES}
+TABLES = {
+    "SYSTEMS": systems_module.SYSTEMS,
+    "DEFAULT_PORTS": settings_module.DEFAULT_PORTS,
+    "EXAMPLES": examples_module.EXAMPLES,
+}
 
 
 def guide_blocks(marker: str) -> dict[str, str]:
@@ -45,8 +49,14 @@ def guide_blocks(marker: str) -> dict[str, str]:
 
 def test_the_guide_shows_every_file_and_edit() -> None:
     """The blocks the test builds from are there (a renamed marker would otherwise skip them silently)."""
-    assert {"shared_contracts/shipping.py", "systems/shipping/system.py", "systems/shipping/migrations/env.py"} <= set(guide_blocks("file"))
-    assert {"shared_contracts/registry.py", "federation/systems.py SYSTEMS", "federation/settings.py DEFAULT_PORTS"} <= set(guide_blocks("edit"))
+    assert {"shared_contracts/shipping.py", "systems/shipping/system.py", "systems/shipping/migrations/env.py"} <= set(
+        guide_blocks("file")
+    )
+    assert {
+        "shared_contracts/registry.py",
+        "federation/systems.py SYSTEMS",
+        "federation/settings.py DEFAULT_PORTS",
+    } <= set(guide_blocks("edit"))
 
 
 @pytest.fixture
@@ -95,7 +105,9 @@ def test_the_guide_builds_a_working_shipping_system(shipping: systems_module.Sys
     def dispatch(confirmed: Envelope) -> None:
         consumer.apply(confirmed)
         with session_factory() as session:
-            bodies = session.scalars(select(OutboxMessage.body).where(OutboxMessage.event_type == "shipping.dispatched")).all()
+            bodies = session.scalars(
+                select(OutboxMessage.body).where(OutboxMessage.event_type == "shipping.dispatched")
+            ).all()
         dispatched = [from_amqp(body.encode()).data for body in bodies]
         mine = [event for event in dispatched if event.order_id == confirmed.data.id]
         assert len(mine) == 1, f"one dispatch per order, got {len(mine)}"
@@ -111,7 +123,9 @@ def test_the_new_system_appears_in_the_documentation(shipping: systems_module.Sy
     document = asyncapi_document(systems_module.load_systems())
     dispatched = document["channels"]["shipping.dispatched"]
     assert dispatched["bindings"]["amqp"]["exchange"]["name"] == "shipping.events"
-    assert document["channels"]["order.confirmed"]["x-scs-consumers"]["shipping"] == ["systems.shipping.shipments.reactive.on_order_confirmed"]
+    assert document["channels"]["order.confirmed"]["x-scs-consumers"]["shipping"] == [
+        "systems.shipping.shipments.reactive.on_order_confirmed"
+    ]
     assert json.dumps(document)  # serialisable as written by `scs contracts asyncapi`
     app = shipping.create_app({"SCS_DATA_DIR": str(tmp_path), "TESTING": True})
     assert app.test_client().get("/healthz").get_json() == {"status": "ok", "system": "shipping"}

@@ -36,14 +36,22 @@ def asyncapi_validator() -> Draft7Validator:
 
 def scs_contracts(command: str) -> str:
     """The output of `scs contracts COMMAND`, run as its own process like CI would."""
-    done = subprocess.run([sys.executable, "-m", "federation.cli", "contracts", command], cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "federation.cli", "contracts", command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
 @pytest.mark.parametrize(("command", "path"), [("asyncapi", "asyncapi.json"), ("markdown", "docs/events.md")])
 def test_committed_files_equal_what_is_generated(command: str, path: str) -> None:
     """A change to the contracts or an event table must come with the regenerated files."""
-    assert scs_contracts(command) == (ROOT / path).read_text("utf-8"), f"{path} is stale: run `scs contracts {command} > {path}`"
+    assert scs_contracts(command) == (ROOT / path).read_text("utf-8"), (
+        f"{path} is stale: run `scs contracts {command} > {path}`"
+    )
 
 
 def test_the_document_is_valid_asyncapi_3() -> None:
@@ -66,7 +74,13 @@ def test_every_event_producer_and_consumer_is_described() -> None:
     for event_type, spec in EVENT_TYPES.items():
         channel = document["channels"][event_type]
         assert channel["address"] == event_type
-        assert channel["bindings"]["amqp"]["exchange"] == {"name": f"{spec.producer}.events", "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}
+        assert channel["bindings"]["amqp"]["exchange"] == {
+            "name": f"{spec.producer}.events",
+            "type": "topic",
+            "durable": True,
+            "autoDelete": False,
+            "vhost": "/",
+        }
         assert sorted(channel["messages"]) == [f"{event_type}.v{v}" for v in sorted(spec.versions)]
         assert document["operations"][f"{spec.producer}.sends.{event_type}"]["action"] == "send"
     receives = {key for key, operation in document["operations"].items() if operation["action"] == "receive"}
@@ -84,7 +98,9 @@ def test_payload_schemas_accept_real_events_and_refuse_wrong_ones(event_type: st
     """A body built by the contracts validates against the documented payload; one without its data's required fields does not."""
     version = EVENT_TYPES[event_type].latest_version
     validator = payload_validator(f"{event_type}.v{version}")
-    body = json.loads(to_amqp(new_event(event_type, example_data(event_type), aggregate_id="a-1", aggregate_version=3)).body)
+    body = json.loads(
+        to_amqp(new_event(event_type, example_data(event_type), aggregate_id="a-1", aggregate_version=3)).body
+    )
     assert list(validator.iter_errors(body)) == []
     assert list(validator.iter_errors({**body, "data": {}})), "a payload without its data fields must be refused"
     assert list(validator.iter_errors({**body, "type": "some.other.event"})), "the payload pins its event type"

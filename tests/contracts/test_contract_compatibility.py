@@ -60,9 +60,7 @@ def test_changed_type_is_breaking() -> None:
     class NullablePrice(ProductState):
         price_cents: int | None  # type: ignore[assignment]
 
-    assert _changes(ProductState, PriceAsText) == [
-        "property 'price_cents' changed type from integer to string"
-    ]
+    assert _changes(ProductState, PriceAsText) == ["property 'price_cents' changed type from integer to string"]
     assert _changes(ProductState, NullablePrice) == [
         "property 'price_cents' changed type from integer to integer or null"
     ]
@@ -120,9 +118,7 @@ def test_removed_enum_value_and_changed_const_are_breaking() -> None:
     class NotTombstone(BaseModel):
         deleted: Literal[False] = False
 
-    assert _changes(OrderState, FewerStatuses) == [
-        "property 'status' no longer allows 'rejected', 'cancelled'"
-    ]
+    assert _changes(OrderState, FewerStatuses) == ["property 'status' no longer allows 'rejected', 'cancelled'"]
     assert _changes(OrderState, MoreStatuses) == []
     assert _changes(Tombstone, NotTombstone) == ["property 'deleted' const changed from True to False"]
 

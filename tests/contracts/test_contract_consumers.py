@@ -24,7 +24,9 @@ CASES = [(system.name, event_type) for system in load_systems() for event_type i
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each system's SQLite database migrated once with its own Alembic history; every test works on a copy."""
     directory = tmp_path_factory.mktemp("migrated")
-    return {system.name: Path(migrated_database(system, directory).removeprefix("sqlite:///")) for system in load_systems()}
+    return {
+        system.name: Path(migrated_database(system, directory).removeprefix("sqlite:///")) for system in load_systems()
+    }
 
 
 def test_every_consumed_event_type_is_covered() -> None:
@@ -34,7 +36,9 @@ def test_every_consumed_event_type_is_covered() -> None:
 
 
 @pytest.mark.parametrize(("system_name", "event_type"), CASES, ids=[f"{s}<-{t}" for s, t in CASES])
-def test_reactive_functions_take_generated_events(system_name: str, event_type: str, templates: dict[str, Path], tmp_path: Path) -> None:
+def test_reactive_functions_take_generated_events(
+    system_name: str, event_type: str, templates: dict[str, Path], tmp_path: Path
+) -> None:
     """Streams of schema-generated events ending in `event_type` apply or are refused with EventRejected; nothing else is raised."""
     system = load_system(system_name)
     database_url = migrated_database(system, tmp_path, templates[system_name])
@@ -57,7 +61,9 @@ class ProductWithRenamedPrice(BaseModel):
     discontinued: bool = False
 
 
-def test_a_producer_change_that_breaks_a_consumer_fails(monkeypatch: pytest.MonkeyPatch, templates: dict[str, Path], tmp_path: Path) -> None:
+def test_a_producer_change_that_breaks_a_consumer_fails(
+    monkeypatch: pytest.MonkeyPatch, templates: dict[str, Path], tmp_path: Path
+) -> None:
     """Events generated from the changed producer schema make the order system's product copy fail on the missing field."""
     spec = EventSpec("catalog.product.updated", "catalog", {1: ProductWithRenamedPrice})
     monkeypatch.setitem(EVENT_TYPES, "catalog.product.updated", spec)

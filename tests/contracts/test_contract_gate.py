@@ -87,7 +87,9 @@ def test_a_breaking_change_as_a_new_schema_version_passes(monkeypatch: pytest.Mo
 
 def test_dropping_a_published_version_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """A version with a snapshot must keep its model while consumers may still receive it."""
-    monkeypatch.setitem(EVENT_TYPES, "user.deleted", EventSpec("user.deleted", "user", {2: EVENT_TYPES["user.deleted"].versions[1]}))
+    monkeypatch.setitem(
+        EVENT_TYPES, "user.deleted", EventSpec("user.deleted", "user", {2: EVENT_TYPES["user.deleted"].versions[1]})
+    )
     assert gate(consumer_labels(load_systems())) == [
         (
             "user.deleted.v1.json: snapshot has no registered model (event version removed?) — breaks consumer "
@@ -109,7 +111,12 @@ def test_a_breaking_envelope_change_names_every_consumer() -> None:
 def test_scs_contracts_check_fails_on_a_breaking_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """`scs contracts check` passes as committed, then exits 1 printing what broke for whom."""
     assert CliRunner().invoke(contracts, ["check"]).exit_code == 0
-    monkeypatch.setitem(EVENT_TYPES, "order.confirmed", EventSpec("order.confirmed", "order", {1: _without(OrderState, "total_cents")}))
+    monkeypatch.setitem(
+        EVENT_TYPES, "order.confirmed", EventSpec("order.confirmed", "order", {1: _without(OrderState, "total_cents")})
+    )
     result = CliRunner().invoke(contracts, ["check"])
     assert result.exit_code == 1
-    assert f"BREAKING order.confirmed v1: property 'total_cents' removed — breaks consumer {ORDER_READERS};" in result.output
+    assert (
+        f"BREAKING order.confirmed v1: property 'total_cents' removed — breaks consumer {ORDER_READERS};"
+        in result.output
+    )

@@ -64,8 +64,20 @@ def _reject(raw: bytes, properties: dict[str, Any] | None = None) -> ContractErr
         (b'"' + b"x" * 2_000_000 + b'"', "more than"),
         (b"{}", "id: Field required"),
     ],
-    ids=["empty", "not-utf8", "array", "null", "string", "number", "truncated", "nan",
-         "deeply-nested", "huge-int", "huge-string", "empty-object"],
+    ids=[
+        "empty",
+        "not-utf8",
+        "array",
+        "null",
+        "string",
+        "number",
+        "truncated",
+        "nan",
+        "deeply-nested",
+        "huge-int",
+        "huge-string",
+        "empty-object",
+    ],
 )
 def test_unreadable_bodies_are_malformed(raw: bytes, reason: str) -> None:
     """Bodies that are not a JSON object of bounded size raise MalformedMessage."""
@@ -89,9 +101,7 @@ def test_unreadable_bodies_are_malformed(raw: bytes, reason: str) -> None:
         ("producer", "order", "published by 'catalog', not 'order'"),
     ],
 )
-def test_bad_envelope_fields_are_malformed(
-    body: dict[str, Any], field: str, value: Any, reason: str
-) -> None:
+def test_bad_envelope_fields_are_malformed(body: dict[str, Any], field: str, value: Any, reason: str) -> None:
     """Each wrong envelope field raises MalformedMessage naming the field."""
     error = _reject(_encode({**body, field: value}))
     assert isinstance(error, MalformedMessage)
@@ -129,9 +139,7 @@ def test_unsupported_version_names_the_supported_ones(body: dict[str, Any]) -> N
         ({"id": None, "stock": "lots"}, "data.id: UUID input should be a string"),
     ],
 )
-def test_invalid_data_is_reported_per_field(
-    body: dict[str, Any], change: dict[str, Any], reason: str
-) -> None:
+def test_invalid_data_is_reported_per_field(body: dict[str, Any], change: dict[str, Any], reason: str) -> None:
     """Data that fails its model raises InvalidEventData listing the fields."""
     error = _reject(_encode({**body, "data": {**body["data"], **change}}))
     assert isinstance(error, InvalidEventData)
@@ -170,9 +178,7 @@ def test_missing_data_fields_are_named(body: dict[str, Any]) -> None:
         ({"type": "catalog.product.updated"}, "AMQP type 'catalog.product.updated' does not match"),
     ],
 )
-def test_properties_must_agree_with_the_body(
-    body: dict[str, Any], properties: dict[str, Any], reason: str
-) -> None:
+def test_properties_must_agree_with_the_body(body: dict[str, Any], properties: dict[str, Any], reason: str) -> None:
     """message_id and type in AMQP properties, when present, equal the body's id and type."""
     error = _reject(_encode(body), properties)
     assert isinstance(error, MalformedMessage)
@@ -196,9 +202,7 @@ def test_absent_properties_are_not_checked(body: dict[str, Any]) -> None:
     ],
     ids=["nested-garbage", "surrogates", "long-data", "huge-numbers", "wrong-kinds"],
 )
-def test_garbage_only_ever_raises_contract_errors(
-    body: dict[str, Any], document: dict[str, Any]
-) -> None:
+def test_garbage_only_ever_raises_contract_errors(body: dict[str, Any], document: dict[str, Any]) -> None:
     """Whatever is in the body, the only exceptions are ContractError subclasses."""
     raw = json.dumps({**body, **document}).encode("utf-8")
     _reject(raw)

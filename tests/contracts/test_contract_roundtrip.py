@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
 import jsonschema
@@ -82,10 +82,10 @@ def test_amqp_message_carries_routing_exchange_and_plain_properties() -> None:
 
 def test_new_event_fills_id_time_and_producer() -> None:
     """Defaults: a fresh uuid4, now in UTC, the registered producer, the latest version."""
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     event = new_event("user.deleted", {"id": str(uuid4())}, aggregate_id="u1", aggregate_version=1)
     assert isinstance(event.id, UUID) and event.id.version == 4
-    assert before <= event.occurred_at <= datetime.now(timezone.utc)
+    assert before <= event.occurred_at <= datetime.now(UTC)
     assert event.producer == "user"
     assert event.schema_version == 1
     assert event.correlation_id is None
@@ -107,7 +107,7 @@ def test_new_event_accepts_a_model_instance_and_explicit_metadata() -> None:
     )
     assert event.data is data
     assert event.id == event_id
-    assert event.occurred_at == local and event.occurred_at.tzinfo == timezone.utc
+    assert event.occurred_at == local and event.occurred_at.tzinfo == UTC
     assert event.model_dump(mode="json")["occurred_at"] == "2024-05-01T12:00:00Z"
     assert event.model_dump(mode="json")["data"]["price_cents"] == 1250
 
@@ -145,8 +145,16 @@ def _new(event_type: str = "user.deleted", data: object = None, **overrides: obj
         (MalformedMessage, "occurred_at", "user.deleted", None, {"occurred_at": datetime(2024, 1, 1)}),
         (MalformedMessage, "correlation_id", "user.deleted", None, {"correlation_id": "c" * 201}),
     ],
-    ids=["unknown-type", "unsupported-version", "invalid-data", "data-not-object",
-         "empty-aggregate", "version-zero", "naive-time", "long-correlation"],
+    ids=[
+        "unknown-type",
+        "unsupported-version",
+        "invalid-data",
+        "data-not-object",
+        "empty-aggregate",
+        "version-zero",
+        "naive-time",
+        "long-correlation",
+    ],
 )
 def test_new_event_rejects_bad_input(
     error: type[Exception], reason: str, event_type: str, data: object, overrides: dict

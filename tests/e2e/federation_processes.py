@@ -70,7 +70,13 @@ class Federation:
     def scs(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run one `scs` command to completion in this federation's environment."""
         return subprocess.run(
-            [sys.executable, "-m", "federation.cli", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=check, timeout=120
+            [sys.executable, "-m", "federation.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
         )
 
     def start(self, process: str, name: str | None = None) -> None:
@@ -81,7 +87,9 @@ class Federation:
         if kind == "web":
             argv += ["--workers", "2", "--bind", f"127.0.0.1:{self.ports[system]}"]
         log = open(self.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         if kind == "web":
             self._await_healthy(system, name)
         else:

@@ -15,14 +15,20 @@ PASSWORD = "correct horse battery staple"
 def register_and_log_in(federation: Federation, name: str = "Ada") -> dict:
     """A new customer's bearer headers (registered and logged in through the user system's API)."""
     email = f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org"
-    created = requests.post(f"{federation.url('user')}/api/users", json={"email": email, "password": PASSWORD, "display_name": name}, timeout=10)
+    created = requests.post(
+        f"{federation.url('user')}/api/users",
+        json={"email": email, "password": PASSWORD, "display_name": name},
+        timeout=10,
+    )
     assert created.status_code == 201, created.text
     return log_in(federation, email)
 
 
 def log_in(federation: Federation, email: str, password: str = PASSWORD) -> dict:
     """Bearer headers for an existing account."""
-    session = requests.post(f"{federation.url('user')}/api/sessions", json={"email": email, "password": password}, timeout=10)
+    session = requests.post(
+        f"{federation.url('user')}/api/sessions", json={"email": email, "password": password}, timeout=10
+    )
     assert session.status_code in (200, 201), session.text
     return {"Authorization": f"Bearer {session.json()['token']}"}
 
@@ -34,9 +40,17 @@ def admin_headers(federation: Federation) -> dict:
     return log_in(federation, email)
 
 
-def create_product(federation: Federation, admin: dict, stock: int, name: str = "Enamel mug", price_cents: int = 1250) -> str:
+def create_product(
+    federation: Federation, admin: dict, stock: int, name: str = "Enamel mug", price_cents: int = 1250
+) -> str:
     """A new catalog product's id."""
-    body = {"sku": f"E2E-{uuid.uuid4().hex[:8]}", "name": name, "description": "", "price_cents": price_cents, "stock": stock}
+    body = {
+        "sku": f"E2E-{uuid.uuid4().hex[:8]}",
+        "name": name,
+        "description": "",
+        "price_cents": price_cents,
+        "stock": stock,
+    }
     response = requests.post(f"{federation.url('catalog')}/api/products", json=body, headers=admin, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -46,7 +60,9 @@ def copied_product(federation: Federation, product_id: str, headers: dict | None
     """The order system's copy of a product, once it has arrived."""
 
     def find():
-        items = requests.get(f"{federation.url('order')}/api/products", headers=headers or {}, timeout=10).json()["items"]
+        items = requests.get(f"{federation.url('order')}/api/products", headers=headers or {}, timeout=10).json()[
+            "items"
+        ]
         return next((item for item in items if item["id"] == product_id), None)
 
     return wait_for(find, timeout=timeout, interval=0.2, message=f"product {product_id} in the order system's copy")

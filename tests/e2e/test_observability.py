@@ -30,16 +30,24 @@ def test_one_correlation_id_follows_a_checkout_through_all_three_systems(federat
     correlation_id = f"checkout-{uuid.uuid4().hex}"
     body = {"lines": [{"product_id": product_id, "quantity": 1}]}
     placed = requests.post(
-        f"{federation.url('order')}/api/orders", json=body, headers={**customer, "X-Request-ID": correlation_id}, timeout=10
+        f"{federation.url('order')}/api/orders",
+        json=body,
+        headers={**customer, "X-Request-ID": correlation_id},
+        timeout=10,
     )
     assert placed.headers["X-Request-ID"] == correlation_id
     order_settled(federation, customer, placed.json()["id"])
     wait_for(
-        lambda: any("applied order.confirmed" in e["message"] for e in _log_entries(federation, "user-worker", correlation_id)),
+        lambda: any(
+            "applied order.confirmed" in e["message"] for e in _log_entries(federation, "user-worker", correlation_id)
+        ),
         message="the user worker applying order.confirmed under the id",
     )
 
-    seen = {process: _log_entries(federation, process, correlation_id) for process in ("order-web", "order-worker", "catalog-worker", "user-worker")}
+    seen = {
+        process: _log_entries(federation, process, correlation_id)
+        for process in ("order-web", "order-worker", "catalog-worker", "user-worker")
+    }
     assert any("POST /api/orders 201" in e["message"] for e in seen["order-web"])
     assert any("published order.placed" in e["message"] for e in seen["order-worker"])
     assert any("applied order.placed" in e["message"] for e in seen["catalog-worker"])
@@ -68,19 +76,33 @@ def test_metrics_counters_move_when_events_flow(federation):
     product_id = create_product(federation, admin, stock=3)
     customer = register_and_log_in(federation)
     copied_product(federation, product_id)
-    placed = requests.post(f"{federation.url('order')}/api/orders", json={"lines": [{"product_id": product_id, "quantity": 1}]}, headers=customer, timeout=10)
+    placed = requests.post(
+        f"{federation.url('order')}/api/orders",
+        json={"lines": [{"product_id": product_id, "quantity": 1}]},
+        headers=customer,
+        timeout=10,
+    )
     order_settled(federation, customer, placed.json()["id"])
 
     def moved() -> str | None:
         after = scrape()
-        consumed = _sample(after, "scs_events_consumed_total", system="order", type="catalog.stock.reserved", outcome="applied")
+        consumed = _sample(
+            after, "scs_events_consumed_total", system="order", type="catalog.stock.reserved", outcome="applied"
+        )
         published = _sample(after, "scs_events_published_total", system="order", type="order.confirmed")
         return after if consumed >= 1 and published >= 1 else None
 
     after = wait_for(moved, message="consumer and relay counters in /metrics")
-    assert _sample(after, "scs_http_requests_total", endpoint="api_place_order", status="201") >= 1 > _sample(before, "scs_http_requests_total", endpoint="api_place_order", status="201")
-    assert _sample(after, "scs_events_consumed_total", system="order", type="catalog.product.created", outcome="applied") >= 1
-    assert "scs_outbox_backlog{system=\"order\"}" in after
+    assert (
+        _sample(after, "scs_http_requests_total", endpoint="api_place_order", status="201")
+        >= 1
+        > _sample(before, "scs_http_requests_total", endpoint="api_place_order", status="201")
+    )
+    assert (
+        _sample(after, "scs_events_consumed_total", system="order", type="catalog.product.created", outcome="applied")
+        >= 1
+    )
+    assert 'scs_outbox_backlog{system="order"}' in after
     assert _sample(after, "scs_replica_seconds_since_last_event", system="order", source="catalog") >= 0
     assert "scs_consumer_processing_seconds_bucket" in after and "scs_http_request_duration_seconds_bucket" in after
 

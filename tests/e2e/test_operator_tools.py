@@ -55,7 +55,13 @@ def test_resync_refuses_a_pair_with_no_copy(federation):
 
 
 def test_dead_letters_are_listed_with_their_reason_and_discarded(federation):
-    publish_raw(federation.amqp_url, Names(federation.namespace).events_exchange("catalog"), "catalog.product.updated", b"{oops", {"message_id": "poison-1"})
+    publish_raw(
+        federation.amqp_url,
+        Names(federation.namespace).events_exchange("catalog"),
+        "catalog.product.updated",
+        b"{oops",
+        {"message_id": "poison-1"},
+    )
     wait_for(lambda: "poison-1" in federation.scs("dlq", "list", "order").stdout, message="the dead letter")
     listing = federation.scs("dlq", "list", "order").stdout
     assert "contract:" in listing and "1 dead letter(s) in order" in listing

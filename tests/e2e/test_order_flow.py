@@ -26,7 +26,9 @@ def test_an_order_is_confirmed_stock_drops_and_my_orders_follow_and_too_much_is_
     assert order_settled(federation, customer, order["id"])["status"] == "confirmed"
     wait_for(lambda: catalog_stock(federation, product_id) == 2, message="the catalog stock to drop to 2")
     wait_for(
-        lambda: any(o["id"] == order["id"] and o["status"] == "confirmed" for o in my_orders_copy(federation, customer)),
+        lambda: any(
+            o["id"] == order["id"] and o["status"] == "confirmed" for o in my_orders_copy(federation, customer)
+        ),
         message="the user system's copy of my orders",
     )
 

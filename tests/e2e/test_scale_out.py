@@ -20,7 +20,9 @@ PRODUCTS, VERSIONS = 20, 15
 
 
 def test_two_order_workers_apply_each_event_once_and_never_regress_a_copy(tmp_path, namespace, amqp_url, postgres_url):
-    federation = Federation(data_dir=tmp_path / "var", namespace=namespace, amqp_url=amqp_url, database_urls={"order": postgres_url})
+    federation = Federation(
+        data_dir=tmp_path / "var", namespace=namespace, amqp_url=amqp_url, database_urls={"order": postgres_url}
+    )
     federation.scs("db", "upgrade", "order")
     federation.start("order-worker")
     federation.start("order-worker", name="order-worker-2")
@@ -30,7 +32,9 @@ def test_two_order_workers_apply_each_event_once_and_never_regress_a_copy(tmp_pa
             product_id = str(uuid.uuid4())
             for version in range(1, VERSIONS + 1):
                 data = {**example_data("catalog.product.updated"), "id": product_id, "stock": version}
-                events.append(new_event("catalog.product.updated", data, aggregate_id=product_id, aggregate_version=version))
+                events.append(
+                    new_event("catalog.product.updated", data, aggregate_id=product_id, aggregate_version=version)
+                )
         random.Random(7).shuffle(events)
         for event in events + events[:50]:  # and 50 duplicates
             publish_event(amqp_url, namespace, event)

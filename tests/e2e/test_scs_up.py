@@ -26,7 +26,12 @@ def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, na
     federation = Federation(data_dir=tmp_path / "var", namespace=namespace, amqp_url=amqp_url)
     process = subprocess.Popen(
         [sys.executable, "-m", "federation.cli", "up", "--demo"],
-        cwd=ROOT, env=federation.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=federation.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
@@ -34,7 +39,11 @@ def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, na
     try:
         for name in SYSTEM_NAMES:
             wait_for(lambda name=name: _healthy(federation.url(name)), timeout=60, message=f"{name} to serve")
-        wait_for(lambda: any("order: 2 demo record(s) added" in line for line in lines), timeout=90, message="the demo orders")
+        wait_for(
+            lambda: any("order: 2 demo record(s) added" in line for line in lines),
+            timeout=90,
+            message="the demo orders",
+        )
         products = requests.get(f"{federation.url('catalog')}/api/products", timeout=5).json()
         assert products["total"] == 12
 
@@ -56,7 +65,9 @@ def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, na
 
 def test_scs_up_without_a_broker_says_so_in_one_line_and_fails(tmp_path):
     env = {**os.environ, "SCS_DATA_DIR": str(tmp_path), "SCS_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"}
-    result = subprocess.run([sys.executable, "-m", "federation.cli", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "federation.cli", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     message = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(message) == 1 and "RabbitMQ is not reachable at amqp://guest:guest@127.0.0.1:1/" in message[0]

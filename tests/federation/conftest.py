@@ -18,5 +18,7 @@ def session_factory(database_url):
 @pytest.fixture
 def consumer(session_factory, amqp_url, namespace):
     """The sample system's consumer, running in a background thread."""
-    with running_consumer(system=SAMPLE, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory) as running:
+    with running_consumer(
+        system=SAMPLE, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory
+    ) as running:
         yield running

@@ -77,7 +77,9 @@ def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, pro
     try:
         channel = connection.channel()
         channel.confirm_delivery()
-        channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(**{"delivery_mode": 2, **(properties or {})}))
+        channel.basic_publish(
+            exchange, routing_key, body, pika.BasicProperties(**{"delivery_mode": 2, **(properties or {})})
+        )
     finally:
         connection.close()
 
@@ -85,7 +87,13 @@ def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, pro
 def publish_event(amqp_url: str, namespace: str, envelope: Envelope) -> None:
     """Publish a real event to its producer's exchange."""
     message = to_amqp(envelope)
-    publish_raw(amqp_url, Names(namespace).events_exchange(envelope.producer), message.routing_key, message.body, message.properties)
+    publish_raw(
+        amqp_url,
+        Names(namespace).events_exchange(envelope.producer),
+        message.routing_key,
+        message.body,
+        message.properties,
+    )
 
 
 def drain_queue(amqp_url: str, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:

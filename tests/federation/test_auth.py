@@ -27,7 +27,15 @@ def test_a_token_of_the_user_system_is_accepted(verifier, mint_token):
 def test_a_token_signed_by_another_key_with_the_same_kid_is_refused(verifier, mint_token, data_dir, tmp_path):
     real_kid = current_signing_key(data_dir / "keys").kid
     impostor = generate_signing_key(tmp_path / "elsewhere", kid=real_kid)
-    token = sign_token(impostor, user_id=uuid.uuid4(), display_name="Eve", roles=["admin"], issuer="scs-user", audience="scs", ttl=timedelta(minutes=5))
+    token = sign_token(
+        impostor,
+        user_id=uuid.uuid4(),
+        display_name="Eve",
+        roles=["admin"],
+        issuer="scs-user",
+        audience="scs",
+        ttl=timedelta(minutes=5),
+    )
     with pytest.raises(InvalidToken, match="[Ss]ignature"):
         verifier.verify(token)
 

@@ -31,7 +31,10 @@ def test_a_duplicate_delivery_applies_once(consumer, session_factory, amqp_url, 
     copy = copy_of(session_factory, event.aggregate_id)
     assert copy.handled_count == 1
     with session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(InboxMessage).where(InboxMessage.event_id == str(event.id))) == 1
+        assert (
+            session.scalar(select(func.count()).select_from(InboxMessage).where(InboxMessage.event_id == str(event.id)))
+            == 1
+        )
 
 
 def test_an_older_version_never_overwrites_a_newer_one(consumer, session_factory, amqp_url, namespace):
@@ -51,9 +54,16 @@ def test_poison_messages_are_dead_lettered_with_a_reason_and_the_queue_keeps_flo
     exchange = names.events_exchange("catalog")
     publish_raw(amqp_url, exchange, "catalog.product.updated", b"{not json")
     valid_body = to_amqp(product_event(1)).body
-    publish_raw(amqp_url, exchange, "catalog.product.updated", valid_body.replace(b'"schema_version":1', b'"schema_version":9'))
+    publish_raw(
+        amqp_url, exchange, "catalog.product.updated", valid_body.replace(b'"schema_version":1', b'"schema_version":9')
+    )
     unhandled = product_event(1, event_type="catalog.product.created")
-    publish_raw(amqp_url, exchange, "catalog.product.updated", to_amqp(unhandled).body.replace(b"catalog.product.created", b"catalog.product.exploded"))
+    publish_raw(
+        amqp_url,
+        exchange,
+        "catalog.product.updated",
+        to_amqp(unhandled).body.replace(b"catalog.product.created", b"catalog.product.exploded"),
+    )
     publish_event(amqp_url, namespace, product_event(1, name="reject-me"))
     publish_event(amqp_url, namespace, product_event(1, name="always-fails"))
     later = product_event(1, name="fine")
@@ -74,7 +84,13 @@ def test_a_batch_applies_in_one_transaction_and_a_failure_undoes_only_itself(ses
     from federation.consumer import EventConsumer
     from tests.federation.sample_system import SAMPLE
 
-    consumer = EventConsumer(system="sample", amqp_url=amqp_url, names=Names("unused"), handlers=SAMPLE.event_handlers, session_factory=session_factory)
+    consumer = EventConsumer(
+        system="sample",
+        amqp_url=amqp_url,
+        names=Names("unused"),
+        handlers=SAMPLE.event_handlers,
+        session_factory=session_factory,
+    )
     first, failing, second = product_event(1), product_event(1, name="always-fails"), product_event(1)
     outcomes = consumer.apply_batch([first, failing, second, first])
     assert outcomes[0] is True and outcomes[2] is True and outcomes[3] is False

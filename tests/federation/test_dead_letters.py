@@ -29,7 +29,9 @@ def test_list_replay_and_discard(consumer, session_factory, amqp_url, namespace,
     broken, refused = product_event(1, name="fails-until-fixed"), product_event(1, name="reject-me")
     publish_event(amqp_url, namespace, broken)
     publish_event(amqp_url, namespace, refused)
-    wait_for(lambda: queue_depth(amqp_url, names.dead_letter_queue("sample")) == 2, timeout=20, message="two dead letters")
+    wait_for(
+        lambda: queue_depth(amqp_url, names.dead_letter_queue("sample")) == 2, timeout=20, message="two dead letters"
+    )
 
     letters = {letter.message_id: letter for letter in list_dead_letters(amqp_url, names, "sample")}
     assert set(letters) == {str(broken.id), str(refused.id)}

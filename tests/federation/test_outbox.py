@@ -22,7 +22,9 @@ def test_event_is_committed_with_the_change(session_factory):
     product = {**example_data("catalog.product.created"), "id": str(uuid.uuid4())}
     with session_factory() as session:
         session.add(Gadget(name="lamp"))
-        envelope = outbox.add(session, "catalog.product.created", product, aggregate_id=product["id"], aggregate_version=1)
+        envelope = outbox.add(
+            session, "catalog.product.created", product, aggregate_id=product["id"], aggregate_version=1
+        )
         session.commit()
     with session_factory() as session:
         assert _count(session, Gadget) == 1

@@ -65,7 +65,9 @@ def test_the_relay_publishes_a_new_row_long_before_its_poll_interval(session_fac
         _add_event(session_factory)
         wait_for(lambda: _backlog(session_factory) == 0, message="the first row relayed (connecting included)")
         _add_event(session_factory)
-        wait_for(lambda: _backlog(session_factory) == 0, timeout=5, message="the relay woken by the watch, not its 60 s poll")
+        wait_for(
+            lambda: _backlog(session_factory) == 0, timeout=5, message="the relay woken by the watch, not its 60 s poll"
+        )
     finally:
         stop.set()
         thread.join(5)
@@ -85,8 +87,20 @@ def test_each_transaction_of_a_long_lived_session_wakes_the_relay_on_postgresql(
             with session_factory() as session:
                 for version in (1, 2):  # NOTIFY is sent once per transaction, so the second one must send its own
                     product = example_data("catalog.product.updated")
-                    outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=version)
-                    outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=version)
+                    outbox.add(
+                        session,
+                        "catalog.product.updated",
+                        product,
+                        aggregate_id=product["id"],
+                        aggregate_version=version,
+                    )
+                    outbox.add(
+                        session,
+                        "catalog.product.updated",
+                        product,
+                        aggregate_id=product["id"],
+                        aggregate_version=version,
+                    )
                     session.commit()
                     woken, _ = _timed_wait(watch, 10)
                     assert woken, f"no notification after transaction {version}"

@@ -20,7 +20,9 @@ def _secret_when_released(data_dir: str, barrier, results) -> None:
 def test_processes_starting_together_all_get_the_same_whole_secret(tmp_path):
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(PROCESSES), context.Queue()
-    processes = [context.Process(target=_secret_when_released, args=(str(tmp_path), barrier, results)) for _ in range(PROCESSES)]
+    processes = [
+        context.Process(target=_secret_when_released, args=(str(tmp_path), barrier, results)) for _ in range(PROCESSES)
+    ]
     for process in processes:
         process.start()
     secrets = [results.get(timeout=30) for _ in processes]

@@ -11,7 +11,12 @@ from tests.federation.web_sample import WEB_SAMPLE
 @pytest.fixture
 def client(data_dir, sqlite_url, amqp_url):
     app = WEB_SAMPLE.create_app(
-        {"SCS_DATA_DIR": str(data_dir), "SCS_CATALOG_DATABASE_URL": sqlite_url, "SCS_AMQP_URL": amqp_url, "TESTING": True}
+        {
+            "SCS_DATA_DIR": str(data_dir),
+            "SCS_CATALOG_DATABASE_URL": sqlite_url,
+            "SCS_AMQP_URL": amqp_url,
+            "TESTING": True,
+        }
     )
     RuntimeBase.metadata.create_all(app.extensions["scs"].engine)
     return app.test_client()
@@ -40,7 +45,9 @@ def test_a_form_post_without_csrf_token_is_refused(client):
 def test_admin_api_needs_an_admin_token(client, auth_headers):
     assert client.get("/api/admin").status_code == 401
     assert client.get("/api/admin", headers=auth_headers(roles=["customer"])).json["error"]["code"] == "forbidden"
-    assert client.get("/api/admin", headers=auth_headers(display_name="Root", roles=["admin"])).json == {"admin": "Root"}
+    assert client.get("/api/admin", headers=auth_headers(display_name="Root", roles=["admin"])).json == {
+        "admin": "Root"
+    }
 
 
 def test_a_cookie_alone_does_not_authorise_a_non_json_api_write(client, mint_token):

@@ -27,7 +27,9 @@ def show_form():
     form = NameForm()
     if request.method == "POST" and form.validate_on_submit():
         return "saved"
-    return render_template_string('{% extends "base.html" %}{% block content %}{{ form.name.errors }}{% endblock %}', form=form)
+    return render_template_string(
+        '{% extends "base.html" %}{% block content %}{{ form.name.errors }}{% endblock %}', form=form
+    )
 
 
 def get_thing(thing_id: str):

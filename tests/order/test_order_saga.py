@@ -104,7 +104,9 @@ def test_the_saga_through_the_real_consumer(any_app, bearer, amqp_url, namespace
         dlq = Names(namespace).dead_letter_queue("order")
         wait_for(lambda: queue_depth(amqp_url, dlq) == 1, message="the dead letter")
     reasons = sorted(properties.headers["x-scs-reason"] for properties, _ in drain_queue(amqp_url, dlq))
-    assert reasons == [f"rejected: stock rejection for unknown order {unknown_order}"]  # a late answer for a cancelled order is ignored
+    assert reasons == [
+        f"rejected: stock rejection for unknown order {unknown_order}"
+    ]  # a late answer for a cancelled order is ignored
     assert order(any_app, to_cancel).status == "cancelled" and order(any_app, to_cancel).version == 2
     assert (
         client.get(f"/api/orders/{to_reject}", headers=bearer).json["reason"]

@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 from shared_contracts import ContractError, from_amqp, new_event, to_amqp
 from shared_contracts.examples import example_data
 
-REQUIRED_FIELDS = ("id", "type", "schema_version", "occurred_at", "producer", "aggregate_id", "aggregate_version", "data")
+REQUIRED_FIELDS = (
+    "id",
+    "type",
+    "schema_version",
+    "occurred_at",
+    "producer",
+    "aggregate_id",
+    "aggregate_version",
+    "data",
+)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
@@ -51,14 +60,25 @@ def is_poison(message: Message, handled_types: set[str]) -> bool:
 @st.composite
 def mutated_messages(draw, event_types: list[str]) -> Message:
     """A valid event of one of `event_types`, then one mutation: wrong types, missing fields, huge strings, unknown
-    type, wrong schema_version, mismatched properties, a foreign producer, bad data, not JSON or not an object."""
+    type, wrong schema_version, mismatched properties, a foreign producer, bad data, not JSON or not an object.
+    """
     original = valid_message(draw(st.sampled_from(sorted(event_types))))
     document = json.loads(original.body)
     properties = dict(original.properties)
     mutation = draw(
         st.sampled_from(
-            ["not_json", "not_an_object", "missing_field", "wrong_type", "huge_string", "unknown_type",
-             "schema_version", "data_field", "property_mismatch", "producer"]
+            [
+                "not_json",
+                "not_an_object",
+                "missing_field",
+                "wrong_type",
+                "huge_string",
+                "unknown_type",
+                "schema_version",
+                "data_field",
+                "property_mismatch",
+                "producer",
+            ]
         )
     )
     body: bytes | None = None
@@ -74,9 +94,13 @@ def mutated_messages(draw, event_types: list[str]) -> Message:
         field = draw(st.sampled_from([*REQUIRED_FIELDS, "correlation_id"]))
         document[field] = draw(st.sampled_from("xé€")) * draw(st.sampled_from([300, 5_000, 400_000, 1_100_000]))
     elif mutation == "unknown_type":
-        document["type"] = properties["type"] = draw(st.text(min_size=1, max_size=40) | st.just(f"{document['producer']}.exploded"))
+        document["type"] = properties["type"] = draw(
+            st.text(min_size=1, max_size=40) | st.just(f"{document['producer']}.exploded")
+        )
     elif mutation == "schema_version":
-        document["schema_version"] = draw(st.integers().filter(lambda v: v != 1) | st.text(max_size=4) | st.floats(allow_nan=False))
+        document["schema_version"] = draw(
+            st.integers().filter(lambda v: v != 1) | st.text(max_size=4) | st.floats(allow_nan=False)
+        )
     elif mutation == "data_field":
         key = draw(st.sampled_from(sorted(document["data"])))
         if draw(st.booleans()):
@@ -87,7 +111,9 @@ def mutated_messages(draw, event_types: list[str]) -> Message:
         name = draw(st.sampled_from(["message_id", "type"]))
         properties[name] = str(uuid.uuid4()) if name == "message_id" else draw(st.text(min_size=1, max_size=30))
     elif mutation == "producer":
-        document["producer"] = draw(st.sampled_from(["user", "catalog", "order", "mallory"]).filter(lambda p: p != document["producer"]))
+        document["producer"] = draw(
+            st.sampled_from(["user", "catalog", "order", "mallory"]).filter(lambda p: p != document["producer"])
+        )
     if body is None:
         body = json.dumps(document).encode()
     return Message(original.routing_key, body, properties, mutation)

@@ -13,7 +13,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from federation.openapi import Error, build_document
 from tests.security.conftest import migrated
 
-FUZZ = settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @schemathesis.check

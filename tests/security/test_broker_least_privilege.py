@@ -1,5 +1,6 @@
 """Least privilege on the REAL local broker: one RabbitMQ user per system (namespace-prefixed permissions from
-federation.broker_definitions), the topology pre-declared from the definitions, workers in SCS_TOPOLOGY=verify mode."""
+federation.broker_definitions), the topology pre-declared from the definitions, workers in SCS_TOPOLOGY=verify mode.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ from tests.conftest import (
 from tests.e2e.federation_processes import SYSTEM_NAMES, Federation
 from tests.federation.harness import publish_event
 
-pytestmark = pytest.mark.skipif(USE_CONTAINERS or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker")
+pytestmark = pytest.mark.skipif(
+    USE_CONTAINERS or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker"
+)
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -69,7 +72,10 @@ def namespace(amqp_url: str) -> Iterator[str]:
 def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
     """Per system, the URL of a broker user of its own with the namespace's least-privilege permissions; removed afterwards."""
     systems = load_systems()
-    passwords = {ADMIN_USER: secrets.token_hex(16), **{system.name: secrets.token_hex(16) for system in systems}}  # never "-..." (an option)
+    passwords = {
+        ADMIN_USER: secrets.token_hex(16),
+        **{system.name: secrets.token_hex(16) for system in systems},
+    }  # never "-..." (an option)
     declare_definitions_topology(amqp_url, definitions(systems, passwords, TEST_RETRY_DELAYS_MS, namespace=namespace))
     parts = urlsplit(amqp_url)
     urls, created = {}, []
@@ -79,7 +85,9 @@ def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
             rabbitmqctl("add_user", user, passwords[system.name])
             created.append(user)
             permissions = permissions_for(system, namespace)
-            rabbitmqctl("set_permissions", "-p", "/", user, permissions["configure"], permissions["write"], permissions["read"])
+            rabbitmqctl(
+                "set_permissions", "-p", "/", user, permissions["configure"], permissions["write"], permissions["read"]
+            )
             netloc = f"{user}:{passwords[system.name]}@{parts.hostname}:{parts.port or 5672}"
             urls[system.name] = urlunsplit(parts._replace(netloc=netloc))
         yield urls
@@ -115,7 +123,9 @@ def test_the_order_user_may_not_publish_to_the_catalogs_exchange_nor_read_its_in
     assert attempt(order, publish(names.events_exchange("catalog"))) == "REFUSED 403"
     assert attempt(order, read(names.inbox_queue("catalog"))) == "REFUSED 403"
     assert attempt(order, read(names.dead_letter_queue("user"))) == "REFUSED 403"
-    assert attempt(order, publish("", names.inbox_queue("catalog"))) == "REFUSED 403"  # nor through the default exchange
+    assert (
+        attempt(order, publish("", names.inbox_queue("catalog"))) == "REFUSED 403"
+    )  # nor through the default exchange
     assert attempt(order, publish(names.events_exchange("order"))) == "ALLOWED"
     assert attempt(order, read(names.inbox_queue("order"))) == "ALLOWED"
     assert attempt(broker_urls["catalog"], publish(names.events_exchange("order"))) == "REFUSED 403"
@@ -138,12 +148,28 @@ def test_each_systems_worker_consumes_and_relays_with_only_its_own_rights(broker
             upgrade(system, Settings.from_env(system.name, federation.env))
         for name in SYSTEM_NAMES:
             federation.start(f"{name}-worker")
-        federation.scs("users", "add", "ada@example.org", "--password", "least privilege!")  # user's relay -> order's consumer
+        federation.scs(
+            "users", "add", "ada@example.org", "--password", "least privilege!"
+        )  # user's relay -> order's consumer
         for event_type in ("order.placed", "order.confirmed"):  # -> user's and catalog's consumers
             data = {**example_data(event_type), "id": order_id}
-            publish_event(amqp_url, namespace, new_event(event_type, data, aggregate_id=order_id, aggregate_version=1 + (event_type == "order.confirmed")))
-        for consumer, event_type in (("order", "user.registered"), ("user", "order.placed"), ("catalog", "order.confirmed")):
-            wait_for(functools.partial(inbox_has, federation, consumer, event_type), timeout=30, message=f"{consumer} applied {event_type}")
+            publish_event(
+                amqp_url,
+                namespace,
+                new_event(
+                    event_type, data, aggregate_id=order_id, aggregate_version=1 + (event_type == "order.confirmed")
+                ),
+            )
+        for consumer, event_type in (
+            ("order", "user.registered"),
+            ("user", "order.placed"),
+            ("catalog", "order.confirmed"),
+        ):
+            wait_for(
+                functools.partial(inbox_has, federation, consumer, event_type),
+                timeout=30,
+                message=f"{consumer} applied {event_type}",
+            )
     finally:
         federation.stop_all()
     logs = "".join(federation.log(f"{name}-worker") for name in SYSTEM_NAMES)

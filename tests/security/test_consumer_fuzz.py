@@ -1,5 +1,6 @@
 """Poison messages through each system's real consumer and a real broker: none crashes the worker or changes the
-database, each lands in the dead-letter queue with a reason, and the next valid event still applies."""
+database, each lands in the dead-letter queue with a reason, and the next valid event still applies.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from tests.federation.harness import (
 from tests.security.conftest import SYSTEM_NAMES, migrated_app
 from tests.security.poison import Message, is_poison, mutated_messages, valid_message
 
-THROUGH_BROKER = settings(max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+THROUGH_BROKER = settings(
+    max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 def database_contents(engine) -> dict[str, list[tuple]]:
@@ -30,7 +33,10 @@ def database_contents(engine) -> dict[str, list[tuple]]:
     metadata = MetaData()
     metadata.reflect(engine)
     with engine.connect() as connection:
-        return {name: sorted(map(tuple, connection.execute(select(table))), key=repr) for name, table in metadata.tables.items()}
+        return {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for name, table in metadata.tables.items()
+        }
 
 
 @given(message=mutated_messages(["user.registered", "catalog.product.updated", "order.placed", "order.cancelled"]))
@@ -51,7 +57,9 @@ def test_poison_messages_are_dead_lettered_and_change_nothing(name, data_dir, sq
     runtime, names = app.extensions["scs"], Names(namespace)
     handled = set(system.consumed_event_types)
     dead_letters = names.dead_letter_queue(name)
-    with running_consumer(system=system, amqp_url=amqp_url, namespace=namespace, session_factory=runtime.session_factory) as consumer:
+    with running_consumer(
+        system=system, amqp_url=amqp_url, namespace=namespace, session_factory=runtime.session_factory
+    ) as consumer:
         before = database_contents(runtime.engine)
         sent: list[Message] = []
 
@@ -59,19 +67,35 @@ def test_poison_messages_are_dead_lettered_and_change_nothing(name, data_dir, sq
         @given(message=mutated_messages(sorted(handled)))
         def poison_changes_nothing(message: Message) -> None:
             assume(is_poison(message, handled))
-            publish_raw(amqp_url, names.events_exchange(message.routing_key.split(".")[0]), message.routing_key, message.body, message.properties)
+            publish_raw(
+                amqp_url,
+                names.events_exchange(message.routing_key.split(".")[0]),
+                message.routing_key,
+                message.body,
+                message.properties,
+            )
             sent.append(message)
-            wait_for(lambda: queue_depth(amqp_url, dead_letters) == len(sent), message=f"{message.mutation} dead-lettered")
+            wait_for(
+                lambda: queue_depth(amqp_url, dead_letters) == len(sent), message=f"{message.mutation} dead-lettered"
+            )
             assert database_contents(runtime.engine) == before, message.mutation
 
         poison_changes_nothing()
         assert consumer.ready.is_set()
         parked = drain_queue(amqp_url, dead_letters)
         assert len(parked) == len(sent) >= 10
-        assert all(str(properties.headers[REASON_HEADER]).startswith(("contract:", "no handler")) for properties, _ in parked)
+        assert all(
+            str(properties.headers[REASON_HEADER]).startswith(("contract:", "no handler")) for properties, _ in parked
+        )
 
         valid = valid_message(min(handled))
-        publish_raw(amqp_url, names.events_exchange(valid.routing_key.split(".")[0]), valid.routing_key, valid.body, valid.properties)
+        publish_raw(
+            amqp_url,
+            names.events_exchange(valid.routing_key.split(".")[0]),
+            valid.routing_key,
+            valid.body,
+            valid.properties,
+        )
         event_id = str(from_amqp(valid.body).id)
 
         def applied() -> bool:

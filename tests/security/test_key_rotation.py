@@ -18,7 +18,9 @@ def kid(token: str) -> str:
 def test_rotation_signs_new_log_ins_with_the_new_key_and_old_tokens_stay_valid(data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SCS_DATA_DIR", str(data_dir))
     user = migrated_app("user", data_dir, f"sqlite:///{tmp_path / 'user.db'}")
-    catalog = migrated_app("catalog", data_dir, f"sqlite:///{tmp_path / 'catalog.db'}")  # a verifier holding the old keys
+    catalog = migrated_app(
+        "catalog", data_dir, f"sqlite:///{tmp_path / 'catalog.db'}"
+    )  # a verifier holding the old keys
     client = user.test_client()
     register(client)
     old_token = log_in(client).get_json()["token"]
@@ -36,4 +38,3 @@ def test_rotation_signs_new_log_ins_with_the_new_key_and_old_tokens_stay_valid(d
         assert catalog.extensions["scs"].verifier.verify(token).display_name == "Ada"
     jwks = {key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]}
     assert jwks == {kid(old_token), new_kid}
-

@@ -16,14 +16,23 @@ def test_each_system_serves_its_generated_document(any_app):
     document = response.get_json()
     assert document == build_document(importlib.import_module(f"systems.{name}.openapi").API)
     assert document["openapi"].startswith("3.")
-    assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     assert {"code", "message", "details"} <= set(document["components"]["schemas"]["ErrorDetail"]["properties"])
 
 
 def test_every_api_route_is_documented_and_every_documented_operation_exists():
     for name in ("user", "catalog", "order"):
         system = load_system(name)
-        routes = {(route.rule, method) for route in system.routes if route.is_api and route.rule != OPENAPI_PATH for method in route.methods}
+        routes = {
+            (route.rule, method)
+            for route in system.routes
+            if route.is_api and route.rule != OPENAPI_PATH
+            for method in route.methods
+        }
         api = importlib.import_module(f"systems.{name}.openapi").API
         documented = {(flask_rule(operation.path), operation.method) for operation in api.operations}
         assert routes == documented, f"{name}: undocumented {routes - documented}, stale {documented - routes}"
@@ -43,12 +52,18 @@ def test_operations_that_need_a_token_say_so_and_answer_401_without_one(any_app)
                 assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_fields_that_may_be_left_out_are_not_documented_as_nullable_because_null_is_refused(data_dir, sqlite_url, auth_headers):
+def test_fields_that_may_be_left_out_are_not_documented_as_nullable_because_null_is_refused(
+    data_dir, sqlite_url, auth_headers
+):
     catalog = migrated_app("catalog", data_dir, sqlite_url)
     for name, model in (("catalog", "ProductChanges"), ("user", "AccountChanges")):
         schema = build_document(importlib.import_module(f"systems.{name}.openapi").API)["components"]["schemas"][model]
         assert all("null" not in repr(field) for field in schema["properties"].values()), model
     admin = auth_headers(roles=["admin"])
-    created = catalog.test_client().post("/api/products", json={"sku": "MUG-1", "name": "Mug", "price_cents": 100, "stock": 1}, headers=admin)
-    response = catalog.test_client().patch(f"/api/products/{created.get_json()['id']}", json={"name": None}, headers=admin)
+    created = catalog.test_client().post(
+        "/api/products", json={"sku": "MUG-1", "name": "Mug", "price_cents": 100, "stock": 1}, headers=admin
+    )
+    response = catalog.test_client().patch(
+        f"/api/products/{created.get_json()['id']}", json={"name": None}, headers=admin
+    )
     assert response.status_code == 400 and "name" in response.get_json()["error"]["details"]

@@ -1,5 +1,6 @@
 """Web hardening of every system: security headers, no inline script, cookie flags, fresh token per log-in,
-no open redirect after log-in, 413 in the JSON error shape, log-in throttling, no account discovery through log-in."""
+no open redirect after log-in, 413 in the JSON error shape, log-in throttling, no account discovery through log-in.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +39,10 @@ def test_every_answer_carries_the_security_headers(any_app):
         csp = csp_directives(headers["Content-Security-Policy"])
         assert csp["frame-ancestors"] == ["'none'"], path
         for directive in ("default-src", "script-src", "style-src"):
-            assert csp[directive] and not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(csp[directive]), (path, directive)
+            assert csp[directive] and not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(csp[directive]), (
+                path,
+                directive,
+            )
 
 
 def test_pages_hold_no_inline_script_the_policy_would_block(any_app):
@@ -52,15 +56,21 @@ def test_pages_hold_no_inline_script_the_policy_would_block(any_app):
 def test_the_token_cookie_is_httponly_samesite_and_secure_over_https(user_app):
     register(user_app.test_client())
     for base_url, secure in (("http://localhost", False), ("https://localhost", True)):
-        response = user_app.test_client().post("/api/sessions", json={"email": "ada@example.org", "password": PASSWORD}, base_url=base_url)
+        response = user_app.test_client().post(
+            "/api/sessions", json={"email": "ada@example.org", "password": PASSWORD}, base_url=base_url
+        )
         cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{COOKIE_NAME}="))
         flags = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")[1:]}
         assert "httponly" in flags and flags["samesite"] == "SameSite=Lax" and flags["path"] == "Path=/"
         assert ("secure" in flags) is secure
 
 
-@pytest.mark.parametrize("public_url, secure", [("http://localhost:5001", False), ("https://accounts.example.org", True)])
-def test_the_form_session_cookie_is_httponly_samesite_and_secure_when_served_over_https(data_dir, sqlite_url, public_url, secure):
+@pytest.mark.parametrize(
+    "public_url, secure", [("http://localhost:5001", False), ("https://accounts.example.org", True)]
+)
+def test_the_form_session_cookie_is_httponly_samesite_and_secure_when_served_over_https(
+    data_dir, sqlite_url, public_url, secure
+):
     app = migrated_app("user", data_dir, sqlite_url, SCS_USER_URL=public_url)
     page = app.test_client().get("/login", base_url=public_url)  # the form's CSRF secret goes into the session cookie
     cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("scs_user_session="))
@@ -100,16 +110,25 @@ def test_every_log_in_mints_a_fresh_token_replacing_one_planted_before(user_app)
 def test_log_in_never_redirects_off_the_federation(user_app, next_url):
     client = user_app.test_client()
     register(client)
-    response = post_form(client, f"/login?next={next_url}", {"email": "ada@example.org", "password": PASSWORD, "next": next_url}, page="/login")
+    response = post_form(
+        client,
+        f"/login?next={next_url}",
+        {"email": "ada@example.org", "password": PASSWORD, "next": next_url},
+        page="/login",
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("next_url", ["/profile", "http://localhost:5002/products/" + UUID, "http://localhost:5003/cart"])
+@pytest.mark.parametrize(
+    "next_url", ["/profile", "http://localhost:5002/products/" + UUID, "http://localhost:5003/cart"]
+)
 def test_log_in_returns_to_pages_of_the_federation(user_app, next_url):
     client = user_app.test_client()
     register(client)
-    response = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": next_url}, page="/login")
+    response = post_form(
+        client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": next_url}, page="/login"
+    )
     assert response.status_code == 302 and response.headers["Location"] == next_url
 
 

@@ -58,10 +58,19 @@ BAD_REGISTRATIONS = [
             "display_name": "Enter a display name.",
         },
     ),
-    ({"email": "a@b.example", "password": "x" * 1001, "display_name": "Ada"}, {"password": "Use at most 1000 characters."}),
-    ({"email": "a@b.example", "password": PASSWORD, "display_name": "A" * 101}, {"display_name": "A display name has at most 100 characters."}),
+    (
+        {"email": "a@b.example", "password": "x" * 1001, "display_name": "Ada"},
+        {"password": "Use at most 1000 characters."},
+    ),
+    (
+        {"email": "a@b.example", "password": PASSWORD, "display_name": "A" * 101},
+        {"display_name": "A display name has at most 100 characters."},
+    ),
     ({"email": "a@b.example", "display_name": "Ada"}, {"password": "This field is required."}),
-    ({"email": 42, "password": PASSWORD, "display_name": "Ada", "admin": True}, {"email": "Must be a string.", "admin": "Unknown field."}),
+    (
+        {"email": 42, "password": PASSWORD, "display_name": "Ada", "admin": True},
+        {"email": "Must be a string.", "admin": "Unknown field."},
+    ),
 ]
 
 
@@ -76,7 +85,12 @@ def test_bad_registrations_are_400_with_a_message_per_field_and_store_nothing(ap
 
 def test_a_body_that_is_not_a_json_object_is_refused(lite_app):
     client = lite_app.test_client()
-    assert client.post("/api/users", data="email=a@b.example", content_type="application/x-www-form-urlencoded").status_code == 400
+    assert (
+        client.post(
+            "/api/users", data="email=a@b.example", content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 400
+    )
     assert client.post("/api/users", json=["a@b.example"]).json["error"]["message"].startswith("Send a JSON object")
 
 
@@ -105,7 +119,9 @@ def test_edits_are_validated_all_or_nothing(app, client):
     taken = client.patch("/api/users/me", json={"display_name": "New", "email": "BOB@example.org"})
     assert taken.status_code == 409
     bad = client.patch("/api/users/me", json={"display_name": "New", "email": "nope"})
-    assert bad.status_code == 400 and bad.json["error"]["details"] == {"email": "Enter a valid email address, like name@example.org."}
+    assert bad.status_code == 400 and bad.json["error"]["details"] == {
+        "email": "Enter a valid email address, like name@example.org."
+    }
     assert client.patch("/api/users/me", json={}).status_code == 400
     assert client.get("/api/users/me").json["display_name"] == "Ada"
     assert [e["type"] for e in outbox(app)] == ["user.registered", "user.registered"]
@@ -118,10 +134,15 @@ def test_change_password_needs_the_current_one(lite_app):
     missing = client.patch("/api/users/me", json={"password": "a new password"})
     assert missing.status_code == 400 and "current_password" in missing.json["error"]["details"]
     wrong = client.patch("/api/users/me", json={"password": "a new password", "current_password": "wrong password"})
-    assert wrong.status_code == 400 and wrong.json["error"]["details"] == {"current_password": "This is not your current password."}
+    assert wrong.status_code == 400 and wrong.json["error"]["details"] == {
+        "current_password": "This is not your current password."
+    }
     weak = client.patch("/api/users/me", json={"password": "short", "current_password": PASSWORD})
     assert weak.status_code == 400 and weak.json["error"]["details"] == {"password": "Use at least 10 characters."}
-    assert client.patch("/api/users/me", json={"password": "a new password", "current_password": PASSWORD}).status_code == 200
+    assert (
+        client.patch("/api/users/me", json={"password": "a new password", "current_password": PASSWORD}).status_code
+        == 200
+    )
     assert log_in(client).status_code == 401
     assert log_in(client, password="a new password").status_code == 201
     assert [e["type"] for e in outbox(app)] == ["user.registered"]
@@ -130,16 +151,24 @@ def test_change_password_needs_the_current_one(lite_app):
 def test_delete_needs_the_password_then_scrubs_the_row_and_publishes_a_tombstone(app, client):
     user = register(client).json
     log_in(client)
-    assert client.delete("/api/users/me").status_code == 401, "a cookie alone never authorises a write without a JSON body"
+    assert client.delete("/api/users/me").status_code == 401, (
+        "a cookie alone never authorises a write without a JSON body"
+    )
     assert client.delete("/api/users/me", json={}).json["error"]["details"] == {"password": "This field is required."}
     wrong = client.delete("/api/users/me", json={"password": "wrong password"})
-    assert wrong.status_code == 400 and wrong.json["error"]["details"] == {"password": "This is not your current password."}
+    assert wrong.status_code == 400 and wrong.json["error"]["details"] == {
+        "password": "This is not your current password."
+    }
     token = log_in(client).json["token"]
     response = client.delete("/api/users/me", json={"password": PASSWORD})
     assert response.status_code == 204
     assert "scs_token=;" in response.headers["Set-Cookie"]
     tombstone = outbox(app)[-1]
-    assert (tombstone["type"], tombstone["aggregate_id"], tombstone["aggregate_version"]) == ("user.deleted", user["id"], 2)
+    assert (tombstone["type"], tombstone["aggregate_id"], tombstone["aggregate_version"]) == (
+        "user.deleted",
+        user["id"],
+        2,
+    )
     assert tombstone["data"] == {"id": user["id"], "deleted": True}
     with app.extensions["scs"].session_factory() as session:
         row = session.scalar(select(User))

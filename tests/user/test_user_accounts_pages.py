@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-
 from tests.user.support import (
     PASSWORD,
     log_in,
@@ -37,10 +36,16 @@ def test_registration_errors_are_shown_next_to_their_fields(app, client):
     register(client, email="ada@example.org")
     taken = post_form(client, "/register", {"email": "ADA@example.org", "display_name": "Ada", "password": PASSWORD})
     assert taken.status_code == 400
-    assert '<ul class="field-errors" id="email-errors"><li>An account with this email address already exists.</li></ul>' in taken.get_data(as_text=True)
+    assert (
+        '<ul class="field-errors" id="email-errors"><li>An account with this email address already exists.</li></ul>'
+        in taken.get_data(as_text=True)
+    )
     response = post_form(client, "/register", {"email": "ada@", "display_name": "", "password": "short"})
     page = response.get_data(as_text=True)
-    assert '<ul class="field-errors" id="email-errors"><li>Enter a valid email address, like name@example.org.</li></ul>' in page
+    assert (
+        '<ul class="field-errors" id="email-errors"><li>Enter a valid email address, like name@example.org.</li></ul>'
+        in page
+    )
     assert '<ul class="field-errors" id="display_name-errors"><li>Enter a display name.</li></ul>' in page
     assert '<ul class="field-errors" id="password-errors"><li>Use at least 10 characters.</li></ul>' in page
     assert 'aria-invalid="true"' in page and "short" not in page
@@ -58,20 +63,37 @@ def test_edit_profile_saves_publishes_and_refreshes_the_token(app, client):
     log_in(client)
     bad = post_form(client, "/profile", {"display_name": "Ada L.", "email": "not-an-email"})
     assert bad.status_code == 400 and "Enter a valid email address" in bad.get_data(as_text=True)
-    response = post_form(client, "/profile", {"display_name": "Ada L.", "email": "ada@example.org"}, follow_redirects=True)
+    response = post_form(
+        client, "/profile", {"display_name": "Ada L.", "email": "ada@example.org"}, follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     assert "Your profile has been saved." in page and "Signed in as <strong>Ada L.</strong>" in page
-    assert [(e["type"], e["aggregate_version"]) for e in outbox(app)] == [("user.registered", 1), ("user.profile_updated", 2)]
+    assert [(e["type"], e["aggregate_version"]) for e in outbox(app)] == [
+        ("user.registered", 1),
+        ("user.profile_updated", 2),
+    ]
 
 
 def test_change_password_on_the_page(client):
     register(client)
     log_in(client)
-    wrong = post_form(client, "/profile/password", {"current_password": "wrong password", "password": "a new password", "repeat_password": "a new password"})
+    wrong = post_form(
+        client,
+        "/profile/password",
+        {"current_password": "wrong password", "password": "a new password", "repeat_password": "a new password"},
+    )
     assert wrong.status_code == 400 and "This is not your current password." in wrong.get_data(as_text=True)
-    differ = post_form(client, "/profile/password", {"current_password": PASSWORD, "password": "a new password", "repeat_password": "another one!"})
+    differ = post_form(
+        client,
+        "/profile/password",
+        {"current_password": PASSWORD, "password": "a new password", "repeat_password": "another one!"},
+    )
     assert "The two new passwords differ." in differ.get_data(as_text=True)
-    done = post_form(client, "/profile/password", {"current_password": PASSWORD, "password": "a new password", "repeat_password": "a new password"})
+    done = post_form(
+        client,
+        "/profile/password",
+        {"current_password": PASSWORD, "password": "a new password", "repeat_password": "a new password"},
+    )
     assert done.status_code == 302
     assert log_in(client, password="a new password").status_code == 201
 
@@ -106,20 +128,30 @@ def test_admins_list_users_and_change_roles(app, client):
     make_admin(app, root_id)
     log_in(client, email="root@example.org")
     page = client.get("/admin/users").get_data(as_text=True)
-    assert "bob@example.org" in page and "Make Bob an admin" in page and "Root <span class=\"muted\">(you)</span>" in page
+    assert "bob@example.org" in page and "Make Bob an admin" in page and 'Root <span class="muted">(you)</span>' in page
 
-    granted = post_form(client, f"/admin/users/{bob_id}/role", {"admin": "1"}, page="/admin/users", follow_redirects=True)
+    granted = post_form(
+        client, f"/admin/users/{bob_id}/role", {"admin": "1"}, page="/admin/users", follow_redirects=True
+    )
     assert "Bob is now an admin." in granted.get_data(as_text=True)
     assert "Revoke admin role of Bob" in granted.get_data(as_text=True)
     event = outbox(app)[-1]
-    assert (event["type"], event["aggregate_id"], event["data"]["roles"]) == ("user.profile_updated", bob_id, ["admin", "customer"])
+    assert (event["type"], event["aggregate_id"], event["data"]["roles"]) == (
+        "user.profile_updated",
+        bob_id,
+        ["admin", "customer"],
+    )
 
-    revoked = post_form(client, f"/admin/users/{bob_id}/role", {"admin": "0"}, page="/admin/users", follow_redirects=True)
+    revoked = post_form(
+        client, f"/admin/users/{bob_id}/role", {"admin": "0"}, page="/admin/users", follow_redirects=True
+    )
     assert "Bob is no longer an admin." in revoked.get_data(as_text=True)
     own = post_form(client, f"/admin/users/{root_id}/role", {"admin": "0"}, page="/admin/users", follow_redirects=True)
     assert "You cannot revoke your own admin role" in own.get_data(as_text=True)
     assert post_form(client, f"/admin/users/{bob_id}/role", {"admin": "yes"}, page="/admin/users").status_code == 400
-    assert post_form(client, f"/admin/users/{uuid.uuid4()}/role", {"admin": "1"}, page="/admin/users").status_code == 404
+    assert (
+        post_form(client, f"/admin/users/{uuid.uuid4()}/role", {"admin": "1"}, page="/admin/users").status_code == 404
+    )
     assert [e["type"] for e in outbox(app)].count("user.profile_updated") == 3
 
 

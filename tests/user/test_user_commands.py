@@ -39,16 +39,22 @@ def test_the_command_is_contributed_to_scs():
 
 
 def test_add_an_admin(env, sqlite_url):
-    result = CliRunner().invoke(users, ["add", "Root@Example.org", "--password", "a long admin password", "--admin"], env=env)
+    result = CliRunner().invoke(
+        users, ["add", "Root@Example.org", "--password", "a long admin password", "--admin"], env=env
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("added root@example.org (admin, customer), id ")
     accounts, events = rows(sqlite_url)
     assert accounts == [("root@example.org", "Root", ["admin", "customer"])]
-    assert [(e["type"], e["aggregate_version"], e["data"]["roles"]) for e in events] == [("user.registered", 1, ["admin", "customer"])]
+    assert [(e["type"], e["aggregate_version"], e["data"]["roles"]) for e in events] == [
+        ("user.registered", 1, ["admin", "customer"])
+    ]
 
 
 def test_the_password_is_asked_for_when_omitted(env, sqlite_url):
-    result = CliRunner().invoke(users, ["add", "ada@example.org", "--name", "Ada"], input="a long password\na long password\n", env=env)
+    result = CliRunner().invoke(
+        users, ["add", "ada@example.org", "--name", "Ada"], input="a long password\na long password\n", env=env
+    )
     assert result.exit_code == 0, result.output
     assert rows(sqlite_url)[0] == [("ada@example.org", "Ada", ["customer"])]
 
@@ -58,7 +64,10 @@ def test_duplicates_and_weak_passwords_fail_clearly_with_exit_code_1(env, sqlite
     runner.invoke(users, ["add", "ada@example.org", "--password", "a long password"], env=env)
     duplicate = runner.invoke(users, ["add", "ADA@example.org", "--password", "a long password"], env=env)
     assert duplicate.exit_code == 1
-    assert "Error: cannot add ADA@example.org: email: An account with this email address already exists." in duplicate.output
+    assert (
+        "Error: cannot add ADA@example.org: email: An account with this email address already exists."
+        in duplicate.output
+    )
     weak = runner.invoke(users, ["add", "bob@example.org", "--password", "short"], env=env)
     assert weak.exit_code == 1 and "password: Use at least 10 characters." in weak.output
     assert len(rows(sqlite_url)[0]) == 1 and len(rows(sqlite_url)[1]) == 1

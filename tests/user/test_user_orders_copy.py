@@ -56,7 +56,13 @@ def test_each_order_event_updates_the_copy_and_older_ones_never_regress_it(app):
     order_id, customer_id = uuid.uuid4(), uuid.uuid4()
     apply(app, order_event("order.placed", 1, order_id=order_id, customer_id=customer_id))
     copy = stored(app, order_id)
-    assert (copy.customer_id, copy.status, copy.total_cents, copy.currency, copy.aggregate_version) == (customer_id, "pending", 2500, "EUR", 1)
+    assert (copy.customer_id, copy.status, copy.total_cents, copy.currency, copy.aggregate_version) == (
+        customer_id,
+        "pending",
+        2500,
+        "EUR",
+        1,
+    )
     apply(app, order_event("order.confirmed", 2, order_id=order_id, customer_id=customer_id))
     apply(app, order_event("order.placed", 1, order_id=order_id, customer_id=customer_id))
     assert (stored(app, order_id).status, stored(app, order_id).aggregate_version) == ("confirmed", 2)
@@ -68,7 +74,12 @@ def test_events_that_make_no_sense_are_rejected_and_store_nothing(app):
     order_id = uuid.uuid4()
     with pytest.raises(EventRejected, match="order.confirmed carries status 'pending'"):
         apply(app, order_event("order.confirmed", 2, order_id=order_id, status="pending"))
-    wrong_aggregate = new_event("order.placed", {**example_data("order.placed"), "id": str(order_id)}, aggregate_id=str(uuid.uuid4()), aggregate_version=1)
+    wrong_aggregate = new_event(
+        "order.placed",
+        {**example_data("order.placed"), "id": str(order_id)},
+        aggregate_id=str(uuid.uuid4()),
+        aggregate_version=1,
+    )
     with pytest.raises(EventRejected, match="is not the order id"):
         apply(app, wrong_aggregate)
     assert stored(app, order_id) is None
@@ -103,15 +114,26 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
 
         def seen():
             with factory() as session:
-                return len(session.scalars(select(InboxMessage.event_id).where(InboxMessage.consumer == "user")).all()) == 2
+                return (
+                    len(session.scalars(select(InboxMessage.event_id).where(InboxMessage.consumer == "user")).all())
+                    == 2
+                )
 
         wait_for(seen, message="both order events in the inbox")
-        dead = wait_for(lambda: drain_queue(amqp_url, Names(namespace).dead_letter_queue("user")), message="the nonsense event dead-lettered")
+        dead = wait_for(
+            lambda: drain_queue(amqp_url, Names(namespace).dead_letter_queue("user")),
+            message="the nonsense event dead-lettered",
+        )
     assert b"carries status 'confirmed'" in dead[0][0].headers["x-scs-reason"].encode()
 
     mine = client.get("/api/users/me/orders").json
     [order] = mine["items"]
-    assert (order["id"], order["status"], order["total_cents"], order["version"]) == (str(order_id), "confirmed", 123456, 2)
+    assert (order["id"], order["status"], order["total_cents"], order["version"]) == (
+        str(order_id),
+        "confirmed",
+        123456,
+        2,
+    )
     assert order["url"] == f"http://localhost:5003/orders/{order_id}"
     assert mine["as_of"] is not None
     page = client.get("/").get_data(as_text=True)

@@ -40,7 +40,13 @@ def test_log_in_answers_a_token_and_sets_it_as_an_http_only_cookie(client, verif
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie and "Secure" not in cookie
     claims = jwt.decode(body["token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 8 * 3600
-    assert (claims["sub"], claims["name"], claims["roles"], claims["iss"], claims["aud"]) == (user["id"], "Ada", ["customer"], "scs-user", "scs")
+    assert (claims["sub"], claims["name"], claims["roles"], claims["iss"], claims["aud"]) == (
+        user["id"],
+        "Ada",
+        ["customer"],
+        "scs-user",
+        "scs",
+    )
     for verifier in verifiers:
         assert verifier.verify(client.get_cookie("scs_token").value).user_id == uuid.UUID(user["id"])
 
@@ -48,7 +54,9 @@ def test_log_in_answers_a_token_and_sets_it_as_an_http_only_cookie(client, verif
 def test_the_cookie_is_secure_over_https_and_every_log_in_mints_a_new_token(client):
     register(client)
     first = log_in(client).json["token"]
-    secure = client.post("/api/sessions", json={"email": "ada@example.org", "password": PASSWORD}, base_url="https://localhost")
+    secure = client.post(
+        "/api/sessions", json={"email": "ada@example.org", "password": PASSWORD}, base_url="https://localhost"
+    )
     assert "Secure" in secure.headers["Set-Cookie"]
     assert secure.json["token"] != first
 
@@ -60,7 +68,9 @@ def test_the_cookie_of_a_log_in_opens_a_catalog_like_app(app, client, data_dir):
     catalog = WEB_SAMPLE.create_app({"SCS_DATA_DIR": str(data_dir)}).test_client()
     catalog.set_cookie("scs_token", client.get_cookie("scs_token").value)
     assert catalog.get("/api/admin").json == {"admin": "Root"}
-    assert catalog.post("/api/admin", data="x", content_type="text/plain").status_code == 401, "cookie-only writes need JSON"
+    assert catalog.post("/api/admin", data="x", content_type="text/plain").status_code == 401, (
+        "cookie-only writes need JSON"
+    )
 
 
 def test_tokens_not_issued_by_the_user_system_are_refused(client, verifiers, data_dir, tmp_path):
@@ -70,7 +80,9 @@ def test_tokens_not_issued_by_the_user_system_are_refused(client, verifiers, dat
     user_id, user_key = uuid.UUID(claims["sub"]), current_signing_key(data_dir / "keys")
 
     def mint(key, audience="scs", ttl=timedelta(hours=1)):
-        return sign_token(key, user_id=user_id, display_name="Ada", roles=["admin"], issuer="scs-user", audience=audience, ttl=ttl)
+        return sign_token(
+            key, user_id=user_id, display_name="Ada", roles=["admin"], issuer="scs-user", audience=audience, ttl=ttl
+        )
 
     forged = {
         "signed by another key": mint(generate_signing_key(tmp_path / "elsewhere")),
@@ -112,7 +124,11 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client):
     register(client)
     unknown, wrong = log_in(client, email="nobody@example.org"), log_in(client, password="wrong password")
     assert unknown.status_code == wrong.status_code == 401
-    assert unknown.json == wrong.json == {"error": {"code": "unauthorized", "message": "Incorrect email or password.", "details": {}}}
+    assert (
+        unknown.json
+        == wrong.json
+        == {"error": {"code": "unauthorized", "message": "Incorrect email or password.", "details": {}}}
+    )
     assert client.post("/api/sessions", json={"email": "ada@example.org"}).status_code == 400
     page = post_form(client, "/login", {"email": "nobody@example.org", "password": PASSWORD})
     assert page.status_code == 401 and "Incorrect email or password." in page.get_data(as_text=True)
@@ -146,7 +162,11 @@ def test_repeated_failures_from_one_address_are_throttled(client):
     for attempt in range(20):
         log_in(client, email=f"guess{attempt}@example.org", password="wrong password")
     assert log_in(client, email="another@example.org").status_code == 429
-    elsewhere = client.post("/api/sessions", json={"email": "another@example.org", "password": "x"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    elsewhere = client.post(
+        "/api/sessions",
+        json={"email": "another@example.org", "password": "x"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert elsewhere.status_code == 401
 
 
@@ -154,9 +174,13 @@ def test_log_in_page_goes_back_to_a_safe_next_only(client):
     register(client)
     page = client.get("/login?next=http://localhost:5003/cart").get_data(as_text=True)
     assert 'name="next" type="hidden" value="http://localhost:5003/cart"' in page
-    back = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "http://localhost:5003/cart"})
+    back = post_form(
+        client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "http://localhost:5003/cart"}
+    )
     assert back.status_code == 302 and back.headers["Location"] == "http://localhost:5003/cart"
-    evil = post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "https://evil.example/phish"})
+    evil = post_form(
+        client, "/login", {"email": "ada@example.org", "password": PASSWORD, "next": "https://evil.example/phish"}
+    )
     assert evil.headers["Location"] == "/"
 
 

@@ -35,7 +35,9 @@ class ReservationLine(Base):
 
     __tablename__ = "reservation_lines"
 
-    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reservations.order_id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservations.order_id", ondelete="CASCADE"), primary_key=True
+    )
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
     reservation: Mapped[Reservation] = relationship(back_populates="lines")

@@ -29,7 +29,9 @@ def load_demo_products(session: Session) -> int:
     if session.scalar(select(func.count(Product.id))):
         return 0
     for sku, name, description, price_cents, stock in DEMO_PRODUCTS:
-        product = Product(sku=sku, name=name, description=description, price_cents=price_cents, currency="EUR", stock=stock, version=1)
+        product = Product(
+            sku=sku, name=name, description=description, price_cents=price_cents, currency="EUR", stock=stock, version=1
+        )
         session.add(product)
         session.flush()
         publish_product(session, product, CREATED)

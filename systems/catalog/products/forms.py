@@ -42,8 +42,12 @@ class ProductForm(FlaskForm):
             Regexp(SKU_PATTERN, message="Use letters, digits, dots, dashes and underscores only."),
         ],
     )
-    name = StringField("Name", filters=[_strip], validators=[DataRequired("Enter a name."), Length(max=max_length("name"))])
-    description = TextAreaField("Description", filters=[_strip], validators=[Optional(), Length(max=max_length("description"))])
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired("Enter a name."), Length(max=max_length("name"))]
+    )
+    description = TextAreaField(
+        "Description", filters=[_strip], validators=[Optional(), Length(max=max_length("description"))]
+    )
     price = DecimalField(
         "Price",
         validators=[
@@ -57,7 +61,10 @@ class ProductForm(FlaskForm):
         "Currency",
         default="EUR",
         filters=[_strip, _upper],
-        validators=[DataRequired("Enter a currency code."), Regexp(r"^[A-Z]{3}$", message="Use a three-letter code such as EUR.")],
+        validators=[
+            DataRequired("Enter a currency code."),
+            Regexp(r"^[A-Z]{3}$", message="Use a three-letter code such as EUR."),
+        ],
     )
     stock = IntegerField(
         "Stock",

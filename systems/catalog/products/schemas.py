@@ -26,7 +26,9 @@ def max_length(name: str) -> int:
     return next(limit.max_length for limit in contract_limits(name) if isinstance(limit, MaxLen))
 
 
-Sku = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=SKU_PATTERN), *contract_limits("sku")]
+Sku = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=SKU_PATTERN), *contract_limits("sku")
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True), *contract_limits("name")]
 Description = Annotated[str, StringConstraints(strip_whitespace=True), *contract_limits("description")]
 PriceCents = Annotated[int, *contract_limits("price_cents")]

@@ -17,7 +17,13 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters (asked when omitted)")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="at least 10 characters (asked when omitted)",
+)
 @click.option("--name", "display_name", help="display name (default: the part of EMAIL before the @)")
 @click.option("--admin", is_flag=True, help="also grant the admin role")
 def add_user(email: str, password: str, display_name: str | None, admin: bool) -> None:
@@ -26,7 +32,11 @@ def add_user(email: str, password: str, display_name: str | None, admin: bool) -
     try:
         with make_session_factory(engine)() as session:
             user = register(
-                session, email=email, password=password, display_name=display_name or email.split("@")[0][:100], admin=admin
+                session,
+                email=email,
+                password=password,
+                display_name=display_name or email.split("@")[0][:100],
+                admin=admin,
             )
             session.commit()
     except AccountError as error:

@@ -15,7 +15,12 @@ from systems.user.accounts.services import (
 
 EMAIL_ATTRS = {"required": True, "maxlength": MAX_EMAIL, "autocomplete": "email"}
 NAME_ATTRS = {"required": True, "maxlength": MAX_DISPLAY_NAME, "autocomplete": "nickname"}
-NEW_PASSWORD_ATTRS = {"required": True, "minlength": MIN_PASSWORD, "maxlength": MAX_PASSWORD, "autocomplete": "new-password"}
+NEW_PASSWORD_ATTRS = {
+    "required": True,
+    "minlength": MIN_PASSWORD,
+    "maxlength": MAX_PASSWORD,
+    "autocomplete": "new-password",
+}
 CURRENT_PASSWORD_ATTRS = {"required": True, "autocomplete": "current-password"}
 
 

@@ -94,7 +94,9 @@ def account_by_email(session: Session, email: str) -> User | None:
 def register(session: Session, *, email: str, password: str, display_name: str, admin: bool = False) -> User:
     """Create an account and publish user.registered; AccountError on bad input or a taken email."""
     email, display_name = normalise_email(email), display_name.strip()
-    errors = _problems(email=email_problem(email), display_name=display_name_problem(display_name), password=password_problem(password))
+    errors = _problems(
+        email=email_problem(email), display_name=display_name_problem(display_name), password=password_problem(password)
+    )
     if errors:
         raise AccountError(errors)
     _refuse_taken_email(session, email)

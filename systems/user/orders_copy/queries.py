@@ -17,14 +17,20 @@ from systems.user.orders_copy.models import OrderCopy
 def orders_of(session: Session, customer_id: uuid.UUID) -> list[OrderCopy]:
     """A customer's orders, newest first."""
     return list(
-        session.scalars(select(OrderCopy).where(OrderCopy.customer_id == customer_id).order_by(OrderCopy.placed_at.desc(), OrderCopy.id))
+        session.scalars(
+            select(OrderCopy)
+            .where(OrderCopy.customer_id == customer_id)
+            .order_by(OrderCopy.placed_at.desc(), OrderCopy.id)
+        )
     )
 
 
 def copy_as_of(session: Session) -> datetime | None:
     """When the last order event was applied here (None before the first one)."""
     latest = session.scalar(
-        select(func.max(InboxMessage.processed_at)).where(InboxMessage.consumer == "user", InboxMessage.producer == "order")
+        select(func.max(InboxMessage.processed_at)).where(
+            InboxMessage.consumer == "user", InboxMessage.producer == "order"
+        )
     )
     return None if latest is None else as_utc(latest)
 

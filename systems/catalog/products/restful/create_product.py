@@ -23,7 +23,9 @@ def create_product():
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise ApiError(409, f"Another product already uses SKU {body.sku}.", details={"sku": "already in use"}) from None
+        raise ApiError(
+            409, f"Another product already uses SKU {body.sku}.", details={"sku": "already in use"}
+        ) from None
     publish_product(session, product, CREATED)
     session.commit()
     return product_json(product, 0), 201, {"Location": url_for("get_product", product_id=product.id)}

@@ -23,7 +23,9 @@ def edit_product(product_id: uuid.UUID):
     loaded = {**ProductForm.data_of(product), "version": product.version}
     form = EditProductForm(data=None if request.method == "POST" else loaded)
     if not form.validate_on_submit():
-        return render_template("edit_product.html", form=form, product=product), 400 if request.method == "POST" else 200
+        return render_template(
+            "edit_product.html", form=form, product=product
+        ), 400 if request.method == "POST" else 200
     if form.version.data != str(product.version):
         form.version.data = str(product.version)
         flash(

@@ -13,7 +13,11 @@ def list_products():
     query = parse(ProductQuery, request.args.to_dict())
     identity = current_identity()
     page = search_products(
-        db_session(), q=query.q, page=query.page, sort=query.sort, include_discontinued=bool(identity and identity.is_admin)
+        db_session(),
+        q=query.q,
+        page=query.page,
+        sort=query.sort,
+        include_discontinued=bool(identity and identity.is_admin),
     )
     return {
         "items": [product_json(product, sold) for product, sold in page.items],

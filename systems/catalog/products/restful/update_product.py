@@ -18,12 +18,16 @@ def update_product(product_id: uuid.UUID):
     session = db_session()
     product = product_or_404(session, product_id, for_update=True)
     if product.discontinued:
-        raise ApiError(422, "This product is discontinued and can no longer be changed.", details={"product_id": str(product_id)})
+        raise ApiError(
+            422, "This product is discontinued and can no longer be changed.", details={"product_id": str(product_id)}
+        )
     changes = json_body(ProductChanges).model_dump(exclude_unset=True)
     if change_product(session, product, changes):
         try:
             session.commit()
         except IntegrityError:
             session.rollback()
-            raise ApiError(409, f"Another product already uses SKU {changes['sku']}.", details={"sku": "already in use"}) from None
+            raise ApiError(
+                409, f"Another product already uses SKU {changes['sku']}.", details={"sku": "already in use"}
+            ) from None
     return product_json(product, units_sold(session, product.id))

@@ -12,7 +12,9 @@ def create_user():
     fields = json_fields(required=("email", "password", "display_name"))
     session = db_session()
     try:
-        account = register(session, email=fields["email"], password=fields["password"], display_name=fields["display_name"])
+        account = register(
+            session, email=fields["email"], password=fields["password"], display_name=fields["display_name"]
+        )
     except AccountError as error:
         raise api_error(error) from None
     session.commit()

@@ -19,7 +19,9 @@ def edit_profile(account):
     if form.validate_on_submit():
         session = db_session()
         try:
-            changed = update_profile(session, account, email=form.email.data or "", display_name=form.display_name.data or "")
+            changed = update_profile(
+                session, account, email=form.email.data or "", display_name=form.display_name.data or ""
+            )
         except AccountError as error:
             show_on_form(form, error)
         else:

@@ -16,13 +16,17 @@ PAGE_SIZE = 50
 def list_users(account):
     """One page of live accounts, oldest first."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows = db_session().scalars(
-        select(User)
-        .where(User.deleted_at.is_(None))
-        .order_by(User.created_at, User.id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    rows = (
+        db_session()
+        .scalars(
+            select(User)
+            .where(User.deleted_at.is_(None))
+            .order_by(User.created_at, User.id)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+        .all()
+    )
     return render_template(
         "list_users.html", users=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, me=account
     )

@@ -18,7 +18,10 @@ def register_user():
         session = db_session()
         try:
             account = register(
-                session, email=form.email.data or "", password=form.password.data or "", display_name=form.display_name.data or ""
+                session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
             )
         except AccountError as error:
             show_on_form(form, error)

@@ -14,5 +14,9 @@ def show_profile(account):
     """Profile, account actions, and the user's orders (with how fresh the copy is)."""
     session = db_session()
     return render_template(
-        "show_profile.html", account=account, orders=orders_of(session, account.id), as_of=copy_as_of(session), order_url=order_url
+        "show_profile.html",
+        account=account,
+        orders=orders_of(session, account.id),
+        as_of=copy_as_of(session),
+        order_url=order_url,
     )

@@ -23,7 +23,11 @@ def update_me(account):
     session = db_session()
     if "password" in fields:
         if "current_password" not in fields:
-            raise ApiError(400, "Changing the password needs the current one.", details={"current_password": "This field is required."})
+            raise ApiError(
+                400,
+                "Changing the password needs the current one.",
+                details={"current_password": "This field is required."},
+            )
         confirm_or_refuse(session, account, fields["current_password"], field="current_password")
     try:
         update_profile(session, account, email=fields.get("email"), display_name=fields.get("display_name"))

@@ -15,7 +15,10 @@ from federation.web import runtime
 def get_jwks():
     """Every public key of the user system, so anyone can verify its tokens."""
     keys = load_public_keys(runtime().settings.keys_dir)
-    jwks = [{**json.loads(OKPAlgorithm.to_jwk(key)), "kid": kid, "use": "sig", "alg": ALGORITHM} for kid, key in sorted(keys.items())]
+    jwks = [
+        {**json.loads(OKPAlgorithm.to_jwk(key)), "kid": kid, "use": "sig", "alg": ALGORITHM}
+        for kid, key in sorted(keys.items())
+    ]
     response = jsonify({"keys": jwks})
     response.cache_control.public = True
     response.cache_control.max_age = 300
