@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -18,6 +18,8 @@ from pydantic import (
 
 from ._types import UtcDatetime
 from .registry import EVENT_TYPES
+
+DataModel = TypeVar("DataModel", bound=BaseModel)
 
 EventData = Annotated[
     SerializeAsAny[BaseModel],
@@ -82,6 +84,14 @@ class Envelope(EnvelopeFields):
         if self.producer != expected:
             raise ValueError(f"{self.type} is published by {expected!r}, not {self.producer!r}")
         return self
+
+    def data_as(self, model: type[DataModel]) -> DataModel:
+        """The data as the model a handler expects, so a handler registered for the wrong type fails loudly."""
+        if not isinstance(self.data, model):
+            raise TypeError(
+                f"{self.type} v{self.schema_version} carries {type(self.data).__name__}, not {model.__name__}"
+            )
+        return self.data
 
     def to_json_bytes(self) -> bytes:
         """The UTF-8 JSON body of this event."""
