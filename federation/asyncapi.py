@@ -1,4 +1,4 @@
-"""The event contract as documentation: an AsyncAPI 3.0 document from shared_contracts and the systems' event tables, and its Markdown."""
+"""The event contract as documentation: AsyncAPI 3.0 from shared_contracts and the systems' event tables, and Markdown."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel
@@ -72,7 +72,9 @@ def _data_schemas() -> tuple[dict[type[BaseModel], str], Document]:
     refs, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=SCHEMAS + "{model}"
     )
-    return {model: schema["$ref"] for (model, _), schema in refs.items()}, definitions.get("$defs", {})
+    return {cast(type[BaseModel], model): schema["$ref"] for (model, _), schema in refs.items()}, definitions.get(
+        "$defs", {}
+    )
 
 
 def _example(event_type: str, version: int) -> dict[str, Any]:
@@ -89,7 +91,8 @@ def _example(event_type: str, version: int) -> dict[str, Any]:
         occurred_at=EXAMPLE_TIME,
         correlation_id="example-correlation-id",
     )
-    return json.loads(envelope.to_json_bytes())
+    body: dict[str, Any] = json.loads(envelope.to_json_bytes())
+    return body
 
 
 def _message(event_type: str, version: int, model: type[BaseModel]) -> Document:
@@ -228,7 +231,9 @@ def asyncapi_document(systems: Iterable[System]) -> Document:
                 "host": "localhost:5672",
                 "protocol": "amqp",
                 "protocolVersion": "0.9.1",
-                "description": "The broker of SCS_AMQP_URL; every exchange and queue name gets the `SCS_NAMESPACE.` prefix when set.",
+                "description": (
+                    "The broker of SCS_AMQP_URL; every exchange and queue name gets the `SCS_NAMESPACE.` prefix when set."
+                ),
             }
         },
         "channels": channels,

@@ -1,41 +1,35 @@
-"""Log-in recognised everywhere: verify the user system's tokens with its public keys only (EdDSA pinned; iss, aud, exp checked)."""
+"""Log-in recognised everywhere: the user system's tokens verified with its public keys only (EdDSA; iss, aud, exp)."""
 
 from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import jwt
 from flask import current_app, g, redirect, request
 from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response
 
 from federation.errors import ApiError
+from federation.identity import Identity
 from federation.keys import SigningKey, load_public_keys
+
+if TYPE_CHECKING:
+    from federation.settings import Settings
+
+Params = ParamSpec("Params")
+Returned = TypeVar("Returned")
 
 ALGORITHM = "EdDSA"
 COOKIE_NAME = "scs_token"
-ADMIN_ROLE = "admin"
 
 
 class InvalidToken(Exception):
     """A token that must not be trusted, with the reason."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is calling, as the user system vouched for it."""
-
-    user_id: uuid.UUID
-    display_name: str
-    roles: frozenset[str]
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins may change catalog data and manage users."""
-        return ADMIN_ROLE in self.roles
 
 
 def sign_token(
@@ -67,7 +61,8 @@ def sign_token(
 class TokenVerifier:
     """Checks tokens against the issuer's public keys; reloads the key files when it meets an unknown kid (rotation)."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings: Settings) -> None:
+        """A verifier for the issuer, audience and public keys of `settings`."""
         self.settings = settings
         self._keys = load_public_keys(settings.public_keys_dir, settings.public_key_files)
 
@@ -122,7 +117,8 @@ def current_identity() -> Identity | None:
             except InvalidToken:
                 identity = None
         g.scs_identity = identity
-    return g.scs_identity
+    cached: Identity | None = g.scs_identity
+    return cached
 
 
 def login_url(next_url: str | None = None) -> str:
@@ -131,11 +127,11 @@ def login_url(next_url: str | None = None) -> str:
     return f"{base}/login?{urlencode({'next': next_url or request.url})}"
 
 
-def login_required(view):
+def login_required(view: Callable[Params, Returned]) -> Callable[Params, Returned | Response]:
     """Refuse anonymous callers: 401 JSON for the API, a redirect to the log-in page otherwise."""
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Params.args, **kwargs: Params.kwargs) -> Returned | Response:
         if current_identity() is None:
             if request.path.startswith("/api/"):
                 raise ApiError(401, "Log in first: send a bearer token or the session cookie.")
@@ -145,13 +141,14 @@ def login_required(view):
     return wrapper
 
 
-def admin_required(view):
+def admin_required(view: Callable[Params, Returned]) -> Callable[Params, Returned | Response]:
     """Only admins: as login_required, then 403 for everyone else."""
 
     @functools.wraps(view)
     @login_required
-    def wrapper(*args, **kwargs):
-        if not current_identity().is_admin:
+    def wrapper(*args: Params.args, **kwargs: Params.kwargs) -> Returned:
+        identity = current_identity()
+        if identity is None or not identity.is_admin:
             if request.path.startswith("/api/"):
                 raise ApiError(403, "Only administrators may do this.")
             raise Forbidden("Only administrators may do this.")

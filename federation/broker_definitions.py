@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import re
+from typing import Any
 
 from federation.systems import System
 from federation.topology import Names, Subscription, consumer_declaration
@@ -38,11 +39,11 @@ def definitions(
     retry_delays_ms: tuple[int, ...],
     vhost: str = "/",
     namespace: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings)."""
     names = Names(namespace)
     exchanges: dict[str, str] = {names.events_exchange(system.name): "topic" for system in systems}
-    queues: dict[str, dict] = {}
+    queues: dict[str, dict[str, Any]] = {}
     bindings: list[tuple[str, str, str]] = []
     for system in systems:
         if not system.consumed_event_types:

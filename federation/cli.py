@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +13,11 @@ from federation.contracts_cli import contracts
 from federation.settings import Settings
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from federation.dead_letters import DeadLetter
 
 SYSTEM_NAME = click.Choice(sorted(SYSTEMS))
 
@@ -30,7 +36,7 @@ class _Commands(click.Group):
 
 def _system_commands() -> dict[str, click.Command]:
     """Commands contributed by the systems (importing them)."""
-    commands = {}
+    commands: dict[str, click.Command] = {}
     for name in SYSTEMS:
         try:
             system = load_system(name)
@@ -38,7 +44,7 @@ def _system_commands() -> dict[str, click.Command]:
             if not (error.name or "").startswith("systems"):
                 raise
             continue
-        commands.update({command.name: command for command in system.commands})
+        commands.update({command.name or "": command for command in system.commands})
     return commands
 
 
@@ -69,6 +75,8 @@ def web(system: str, workers: int, bind: str | None) -> None:
     """Serve SYSTEM's web UI and JSON API with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
+    from federation.web import create_system_app
+
     settings = _prepare_process(system, "web")
     options = {
         "bind": bind or f"127.0.0.1:{settings.port}",
@@ -78,15 +86,15 @@ def web(system: str, workers: int, bind: str | None) -> None:
         "child_exit": _forget_worker_metrics,
     }
 
-    class _Server(BaseApplication):
+    class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
         """gunicorn serving the system's app factory."""
 
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
 
-        def load(self):
-            return load_system(system).create_app()
+        def load(self) -> Flask:
+            return create_system_app(load_system(system))
 
     _Server().run()
 
@@ -106,11 +114,11 @@ def worker(system: str, check: bool) -> None:
     run_worker(load_system(system), settings)
 
 
-def _forget_worker_metrics(_server, worker) -> None:
+def _forget_worker_metrics(_server: object, worker: Any) -> None:
     """Gunicorn hook: drop the live gauges of a worker process that exited."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
 
 
 @main.command()
@@ -249,7 +257,7 @@ def dlq_discard(system: str, message_ids: tuple[str, ...]) -> None:
     click.echo(f"discarded {len(discarded)} dead letter(s) of {system}")
 
 
-def _report_missing(wanted: tuple[str, ...], found: list) -> None:
+def _report_missing(wanted: tuple[str, ...], found: list[DeadLetter]) -> None:
     """Fail (exit 1) naming the ids that were not in the queue."""
     missing = sorted(set(wanted) - {letter.message_id for letter in found})
     if missing:

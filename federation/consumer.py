@@ -7,19 +7,20 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import ReturningInsert
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
-from federation.replica import DIALECT_INSERTS
+from federation.replica import dialect_insert
 from federation.runtime_models import InboxMessage, utcnow
 from federation.topology import Names, Subscription, consumer_declaration, declare_with_aio_pika
 from shared_contracts import ContractError, Envelope, from_amqp
@@ -34,6 +35,10 @@ class EventRejected(Exception):
     """Raised by a reactive function for an event that makes no sense to apply: dead-lettered at once, with this reason."""
 
 
+EventHandler = Callable[[Session, Envelope], None]
+"""A reactive function: applies one event in the consumer's transaction, never commits."""
+
+
 class EventConsumer:
     """Feeds one system's inbox queue to its reactive functions; N of these on one queue are competing consumers."""
 
@@ -43,12 +48,13 @@ class EventConsumer:
         system: str,
         amqp_url: str,
         names: Names,
-        handlers: Mapping[str, Sequence],
+        handlers: Mapping[str, Sequence[EventHandler]],
         session_factory: sessionmaker[Session],
         retry_delays_ms: Sequence[int] = (1000, 5000, 30000),
         prefetch: int = 50,
         passive_foreign: bool = False,
     ) -> None:
+        """A consumer of `system`'s inbox queue; `passive_foreign` checks other systems' exchanges, never declares them."""
         self.system = system
         self.amqp_url = amqp_url
         self.names = names
@@ -141,17 +147,17 @@ class EventConsumer:
         return outcome
 
     def apply_batch(self, envelopes: list[Envelope]) -> list[bool | Exception]:
-        """Apply events in one transaction; should one of them fail (or the commit), apply each in a transaction of
-        its own instead, so that a failure undoes only its own event.
+        """Apply events in one transaction, or should one fail (or the commit) each in a transaction of its own.
 
-        Per event: True (applied), False (applied before: a duplicate) or the exception its handler raised.
-        The inbox rows commit together with the effects; the caller acks only after this returned. (A savepoint
-        per event did the same in one pass, but cost a third of the consumer's CPU, for failures that are rare.)
+        So a failure undoes only its own event. Per event: True (applied), False (applied before: a duplicate) or
+        the exception its handler raised. The inbox rows commit together with the effects; the caller acks only
+        after this returned. (A savepoint per event did the same in one pass, but cost a third of the consumer's
+        CPU, for failures that are rare.)
         """
         if len(envelopes) > 1:
             try:
                 with self.session_factory() as session:
-                    outcomes = [self._apply_one(session, envelope) for envelope in envelopes]
+                    outcomes: list[bool | Exception] = [self._apply_one(session, envelope) for envelope in envelopes]
                     session.commit()
                 return outcomes
             except Exception as error:
@@ -174,7 +180,7 @@ class EventConsumer:
             return error
 
     def _apply_one(self, session: Session, envelope: Envelope) -> bool:
-        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises what a handler raised."""
+        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises as its handler."""
         bind_correlation_id(envelope.correlation_id)
         if not _record_in_inbox(session, self.system, envelope):
             return False
@@ -185,7 +191,7 @@ class EventConsumer:
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Send the message to the next delay queue, or to the dead letters once the attempts are used up."""
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        attempt = _attempts_so_far(message.headers) + 1
         if attempt > len(self.retry_delays_ms):
             await self._dead_letter(message, f"failed {attempt} times; last error: {reason}", attempt)
             return
@@ -199,7 +205,7 @@ class EventConsumer:
         """Park the message in this system's dead-letter queue with the reason in its headers, then ack it."""
         log.warning("consumer %s: dead-lettering %s: %s", self.system, message.message_id, reason)
         metrics.EVENTS_CONSUMED.labels(self.system, message.type or "unknown", "dead_lettered").inc()
-        headers = {
+        headers: dict[str, Any] = {
             REASON_HEADER: reason[:1000],
             "x-scs-dead-lettered-at": datetime.now(UTC).isoformat(),
             "x-scs-original-exchange": message.exchange or "",
@@ -211,7 +217,7 @@ class EventConsumer:
         await message.ack()
 
     async def _republish(
-        self, message: AbstractIncomingMessage, exchange_name: str, routing_key: str, headers: dict
+        self, message: AbstractIncomingMessage, exchange_name: str, routing_key: str, headers: dict[str, Any]
     ) -> None:
         """Publish a copy of `message` with extra headers and wait for the broker's confirm (before the original is acked)."""
         assert self._channel is not None
@@ -246,10 +252,16 @@ def _record_in_inbox(session: Session, consumer: str, envelope: Envelope) -> boo
 
 
 @lru_cache(maxsize=4)
-def _inbox_insert(dialect: str) -> Insert:
+def _inbox_insert(dialect: str) -> ReturningInsert[Any]:
     """INSERT .. ON CONFLICT DO NOTHING RETURNING into the inbox, built once per dialect."""
-    table = InboxMessage.__table__
-    return DIALECT_INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.event_id)
+    table = cast(Table, InboxMessage.__table__)
+    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.event_id)
+
+
+def _attempts_so_far(headers: Mapping[str, Any] | None) -> int:
+    """How often the message was tried before, from its attempt header (0 when absent or not a count)."""
+    value = (headers or {}).get(ATTEMPT_HEADER, 0)
+    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def _properties(message: AbstractIncomingMessage) -> dict[str, Any]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 READ_ONLY = "scs_read_only"
 BUSY_TIMEOUT_SECONDS = 30
@@ -23,7 +25,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned so a web process and a worker can share one SQLite file, or a pooled PostgreSQL engine."""
     url = normalise_url(url)
     parsed = make_url(url)
@@ -37,7 +39,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     """WAL lets readers run beside one writer; the driver's own transaction handling is replaced by ours."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -48,7 +50,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _begin_sqlite_transaction(connection) -> None:
+def _begin_sqlite_transaction(connection: Connection) -> None:
     """Take the write lock up front (BEGIN IMMEDIATE) so a read-then-write never fails on a stale snapshot."""
     if connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
@@ -56,7 +58,7 @@ def _begin_sqlite_transaction(connection) -> None:
         _take_write_lock(connection.connection.dbapi_connection)
 
 
-def _take_write_lock(dbapi_connection) -> None:
+def _take_write_lock(dbapi_connection: Any) -> None:
     """BEGIN IMMEDIATE, tried again every fraction of a millisecond while another connection holds the lock.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25… ms between tries, so a transaction that

@@ -1,7 +1,8 @@
-"""Small versioned HTML fragments one system serves for the others' pages: rendered bare, with CORS for the federation's origins."""
+"""Small versioned HTML fragments one system serves for the others' pages: bare, with CORS for the federation's origins."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template, request
@@ -13,7 +14,7 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def fragment(template: str, **context) -> Response:
+def fragment(template: str, **context: Any) -> Response:
     """`template` rendered without the layout; readable with cookies from the configured system URLs only, never cached."""
     response = Response(render_template(template, **context), content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"

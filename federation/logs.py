@@ -24,8 +24,8 @@ class _ContextFilter(logging.Filter):
         self.process_name = process_name
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.process_name = self.process_name
-        record.correlation_id = current_correlation_id() or "-"
+        record.__dict__["process_name"] = self.process_name
+        record.__dict__["correlation_id"] = current_correlation_id() or "-"
         return True
 
 
@@ -33,11 +33,12 @@ class JsonLines(logging.Formatter):
     """One JSON object per line, for log shippers and grep."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object."""
         entry = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
-            "process": record.process_name,
-            "correlation_id": record.correlation_id,
+            "process": record.__dict__["process_name"],
+            "correlation_id": record.__dict__["correlation_id"],
             "logger": record.name,
             "message": record.getMessage(),
         }

@@ -7,12 +7,15 @@ set it to `Settings.metrics_dir` before they import any system.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from federation.runtime_models import InboxMessage, OutboxMessage
 
@@ -25,33 +28,34 @@ EVENTS_CONSUMED = Counter(
 CONSUMER_LATENCY = Histogram("scs_consumer_processing_seconds", "Time to apply one event", ["system", "type"])
 
 
-def exposition(session_factory, system: str) -> tuple[bytes, str]:
+def exposition(session_factory: sessionmaker[Session], system: str) -> tuple[bytes, str]:
     """The /metrics body: every process's counters plus database-derived gauges read at scrape time."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
     else:
         registry.register(_ProcessLocal())
     registry.register(_DatabaseGauges(session_factory, system))
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-class _ProcessLocal:
+class _ProcessLocal(Collector):
     """This process's own metrics, when not running under a multiprocess server."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         """Yield what the default registry holds."""
         yield from REGISTRY.collect()
 
 
-class _DatabaseGauges:
+class _DatabaseGauges(Collector):
     """Outbox backlog, age of the oldest unpublished event, and replica freshness per source."""
 
-    def __init__(self, session_factory, system: str) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], system: str) -> None:
+        """Gauges of `system`, read through `session_factory` at each scrape."""
         self.session_factory = session_factory
         self.system = system
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         """Read the figures from the system's database."""
         now = datetime.now(UTC)
         backlog = GaugeMetricFamily("scs_outbox_backlog", "Outbox rows not yet published", labels=["system"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
 
-from flask import jsonify
+from flask import Response, jsonify
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
@@ -125,7 +125,7 @@ def openapi_route(api: ApiDescription) -> Route:
     def document() -> dict[str, Any]:
         return build_document(api)
 
-    def get_openapi():
+    def get_openapi() -> Response:
         """GET /api/openapi.json: this system's OpenAPI document."""
         return jsonify(document())
 
@@ -145,7 +145,7 @@ def _models(api: ApiDescription) -> list[tuple[type[BaseModel], Literal["validat
     return list(models)  # type: ignore[arg-type]
 
 
-def _operation(operation: Operation, refs: Mapping[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _operation(operation: Operation, refs: Mapping[tuple[Any, Any], Any]) -> dict[str, Any]:
     """One operation object."""
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}

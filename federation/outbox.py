@@ -1,4 +1,4 @@
-"""Step 1 of an event's way: record it in the caller's database transaction, so it is published if and only if the change commits."""
+"""Step 1 of an event's way: record it in the caller's transaction, so it is published if and only if the change commits."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from federation.correlation import current_correlation_id
@@ -22,7 +23,7 @@ def add(
     aggregate_id: object,
     aggregate_version: int,
 ) -> Envelope:
-    """Validate the event against its contract and add it to the outbox in `session`'s transaction (waking the relay at commit)."""
+    """Validate the event against its contract and add it to the outbox in `session`'s transaction (the relay wakes at commit)."""
     envelope = new_event(
         event_type,
         data,
@@ -42,3 +43,8 @@ def add(
     )
     announce(session)
     return envelope
+
+
+def outbox_backlog(session: Session) -> int:
+    """How many outbox rows wait for the relay."""
+    return session.scalar(select(func.count(OutboxMessage.seq)).where(OutboxMessage.published_at.is_(None))) or 0

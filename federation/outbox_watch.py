@@ -15,6 +15,7 @@ from typing import Protocol
 import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from federation.runtime_models import OutboxMessage
 
@@ -29,14 +30,19 @@ NEWEST_ROW = f"SELECT max(seq) FROM {OutboxMessage.__tablename__}"
 class OutboxWatch(Protocol):
     """Blocks until the outbox may hold something new (True), or the timeout passes (False)."""
 
-    def wait(self, timeout: float) -> bool: ...
+    def wait(self, timeout: float) -> bool:
+        """True once the outbox may hold something new, False when `timeout` seconds passed first."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the watch's connection."""
+        ...
 
 
 def announce(session: Session) -> None:
-    """Have PostgreSQL wake the relays listening on this database when the session's transaction commits
-    (once per transaction: a resync adds thousands of rows in one).
+    """Have PostgreSQL wake the relays listening on this database when the session's transaction commits.
+
+    Once per transaction: a resync adds thousands of rows in one.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -59,6 +65,7 @@ class PostgresNotifications:
     """LISTEN on a connection of the relay's own; while the database is unreachable, wait the whole timeout."""
 
     def __init__(self, url: str) -> None:
+        """A watch on the database at `url` (connected at the first wait)."""
         self.url = url
         self._connection: psycopg.Connection | None = None
 
@@ -91,8 +98,9 @@ class SqliteDataVersion:
     """
 
     def __init__(self, engine: Engine) -> None:
+        """A watch on the SQLite database of `engine`."""
         self.engine = engine
-        self._connection = None
+        self._connection: PoolProxiedConnection | None = None
         self._version: int | None = None
         self._newest_row: int | None = None
 
@@ -116,9 +124,13 @@ class SqliteDataVersion:
 
     def _read(self, sql: str) -> int | None:
         """One value, read outside any transaction (SQLAlchemy's session costs more than the query)."""
+        assert self._connection is not None  # opened by the first wait
         cursor = self._connection.cursor()
         try:
-            return cursor.execute(sql).fetchone()[0]
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            value: int | None = row[0] if row is not None else None
+            return value
         finally:
             cursor.close()
 

@@ -7,15 +7,18 @@ each confirm before the next publish, as pika's blocking channel does, made the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Coroutine
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
 from aiormq.exceptions import AMQPError
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
@@ -27,11 +30,12 @@ from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 CONNECT_TIMEOUT_SECONDS = 5
 STOP_CHECK_SECONDS = 0.5
 BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
-OUTBOX = OutboxMessage.__table__
+OUTBOX = cast(Table, OutboxMessage.__table__)
 _MARK_PUBLISHED = (
     update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
 )
@@ -57,6 +61,7 @@ class OutboxRelay:
         passive_foreign: bool = False,
         watch: OutboxWatch | None = None,
     ) -> None:
+        """A relay of the outbox behind `session_factory` to the exchanges `declaration` names."""
         self.amqp_url = amqp_url
         self.names = names
         self.declaration = declaration
@@ -73,8 +78,9 @@ class OutboxRelay:
         self._exchanges: dict[str, AbstractExchange] = {}
 
     def run(self, stop: threading.Event) -> None:
-        """Relay until `stop` is set: drain the outbox; when it is empty, wait for the watch (at most a poll interval);
-        back off while the broker is away.
+        """Relay until `stop` is set: drain the outbox, then wait for the watch; back off while the broker is away.
+
+        The wait for the watch lasts at most a poll interval.
         """
         backoff = 0.5
         while not stop.is_set():
@@ -151,7 +157,7 @@ class OutboxRelay:
             raise BrokerUnavailable(f"publish of {rows[len(confirmed)].event_id} failed: {failure!r}")
         return len(rows)
 
-    async def _publish(self, row) -> None:
+    async def _publish(self, row: Row[Any]) -> None:
         """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too)."""
         message = to_amqp(from_amqp(row.body.encode()))
         properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT}
@@ -175,14 +181,12 @@ class OutboxRelay:
         """Forget the broker connection (it is reopened on the next batch)."""
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None and not connection.is_closed:
-            try:
+            with contextlib.suppress(*BROKER_ERRORS):
                 await connection.close()
-            except BROKER_ERRORS:
-                pass
 
-    def _call(self, coroutine):
+    def _call(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
         """Run a coroutine on the relay's own event-loop thread (whatever loop the calling thread may be running)."""
-        if self._loop_thread is None or not self._loop_thread.is_alive():
+        if self._loop is None or self._loop_thread is None or not self._loop_thread.is_alive():
             self._loop = asyncio.new_event_loop()
             self._loop_thread = threading.Thread(target=self._loop.run_forever, name="relay-loop", daemon=True)
             self._loop_thread.start()
@@ -192,7 +196,7 @@ class OutboxRelay:
         """Drop the broker connection and stop the relay's event-loop thread (the next batch starts both again)."""
         if self.watch is not None:
             self.watch.close()
-        if self._loop_thread is not None and self._loop_thread.is_alive():
+        if self._loop is not None and self._loop_thread is not None and self._loop_thread.is_alive():
             self._call(self._drop_connection())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(5)
@@ -201,7 +205,7 @@ class OutboxRelay:
 
 
 @lru_cache(maxsize=8)
-def _pending_rows(limit: int) -> Select:
+def _pending_rows(limit: int) -> Select[Any]:
     """The oldest unpublished rows, with the columns publishing needs (plain rows: the ORM cost more than the query)."""
     columns = (
         OUTBOX.c.seq,
@@ -214,11 +218,6 @@ def _pending_rows(limit: int) -> Select:
     return select(*columns).where(OUTBOX.c.published_at.is_(None)).order_by(OUTBOX.c.seq).limit(limit)
 
 
-def _log_unroutable(_channel, message) -> None:
+def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:
     """Every known consumer's queue was declared before publishing, so no system subscribes to this event type."""
     log.info("relay: %s %s has no subscriber", message.type, message.message_id)
-
-
-def outbox_backlog(session: Session) -> int:
-    """How many outbox rows wait for the relay."""
-    return session.scalar(select(func.count(OutboxMessage.seq)).where(OutboxMessage.published_at.is_(None))) or 0

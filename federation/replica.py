@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (both dialects the runtime supports have it)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def upsert_if_newer(
     session: Session,
-    model: type,
+    model: type[DeclarativeBase],
     values: Mapping[str, Any],
     *,
     key: str = "id",
@@ -27,14 +30,16 @@ def upsert_if_newer(
     One atomic INSERT .. ON CONFLICT DO UPDATE .. WHERE, so competing consumers never regress a row.
     """
     dialect = session.get_bind().dialect.name
-    statement = _upsert_statement(dialect, model.__table__, tuple(values), key, version_column)
+    statement = _upsert_statement(dialect, cast(Table, model.__table__), tuple(values), key, version_column)
     return session.connection().execute(statement, dict(values)).first() is not None
 
 
 @lru_cache(maxsize=256)
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...], key: str, version_column: str) -> Insert:
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], key: str, version_column: str
+) -> ReturningInsert[Any]:
     """The upsert for one table and column set, built once: building it per event cost more than running it."""
-    statement = DIALECT_INSERTS[dialect](table)
+    statement = dialect_insert(dialect, table)
     return statement.on_conflict_do_update(
         index_elements=[table.c[key]],
         set_={name: statement.excluded[name] for name in columns if name != key},

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 
 @dataclass(frozen=True)
@@ -11,7 +15,7 @@ class Route:
     """One URL rule served by one restful function (the endpoint is the function's name)."""
 
     rule: str
-    view: Callable
+    view: Callable[..., Any]
     methods: Sequence[str] = ("GET",)
 
     @property
@@ -25,7 +29,7 @@ class Route:
         return self.rule.startswith("/api/")
 
 
-def register_routes(app, routes: Iterable[Route], csrf) -> None:
+def register_routes(app: Flask, routes: Iterable[Route], csrf: CSRFProtect) -> None:
     """Add every route to the Flask app; JSON API routes are CSRF-exempt (they require a JSON body or a bearer token)."""
     for route in routes:
         view = csrf.exempt(route.view) if route.is_api else route.view

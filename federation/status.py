@@ -42,10 +42,10 @@ def system_status(settings: Settings, check_web: bool = True) -> SystemStatus:
 
 
 def _web_reachable(base_url: str) -> bool:
-    """Does GET /healthz answer 200?"""
+    """True when GET /healthz answers 200."""
     try:
         with urllib.request.urlopen(f"{base_url.rstrip('/')}/healthz", timeout=2) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except OSError:
         return False
 

@@ -40,12 +40,6 @@ class System:
     configure_app: Callable[[Any], None] | None = None
     demo_data: Callable[[Session], int] | None = None
 
-    def create_app(self, test_config: Mapping[str, Any] | None = None):
-        """The system's Flask app (the runtime's factory fed with this system's tables)."""
-        from federation.web import create_system_app
-
-        return create_system_app(self, test_config)
-
     @property
     def migrations_dir(self) -> Path:
         """The system's own Alembic history."""
@@ -79,7 +73,10 @@ def load_system(name: str) -> System:
     except KeyError:
         raise LookupError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)}") from None
     module_name, attribute = target.split(":")
-    return getattr(importlib.import_module(module_name), attribute)
+    system = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(system, System):
+        raise LookupError(f"{target} is a {type(system).__name__}, not a System")
+    return system
 
 
 def load_systems(names: Iterable[str] | None = None) -> list[System]:

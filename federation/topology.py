@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aio_pika.abc import AbstractChannel, AbstractQueue
+    from pika.adapters.blocking_connection import BlockingChannel
 
 from shared_contracts import PRODUCERS
 
@@ -73,7 +78,7 @@ class Declaration:
 
     owner: str
     exchanges: list[tuple[str, str]] = field(default_factory=list)
-    queues: list[tuple[str, dict]] = field(default_factory=list)
+    queues: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bindings: list[tuple[str, str, str]] = field(default_factory=list)
 
     def extend(self, other: Declaration) -> None:
@@ -122,7 +127,9 @@ def publisher_declaration(
     return declaration
 
 
-def _split(names: Names, declaration: Declaration, passive_foreign: bool):
+def _split(
+    names: Names, declaration: Declaration, passive_foreign: bool
+) -> tuple[list[tuple[str, str, bool]], list[tuple[str, dict[str, Any], bool]], list[tuple[str, str, str]]]:
     """Which objects to declare, which only to check, and which bindings to make."""
 
     def own(name: str) -> bool:
@@ -134,7 +141,9 @@ def _split(names: Names, declaration: Declaration, passive_foreign: bool):
     return exchanges, queues, bindings
 
 
-def declare_with_pika(channel, names: Names, declaration: Declaration, passive_foreign: bool = False) -> None:
+def declare_with_pika(
+    channel: BlockingChannel, names: Names, declaration: Declaration, passive_foreign: bool = False
+) -> None:
     """Declare with a pika (blocking) channel: used by the relay and the command line."""
     exchanges, queues, bindings = _split(names, declaration, passive_foreign)
     for exchange, kind, passive in exchanges:
@@ -145,7 +154,9 @@ def declare_with_pika(channel, names: Names, declaration: Declaration, passive_f
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=routing_key)
 
 
-async def declare_with_aio_pika(channel, names: Names, declaration: Declaration, passive_foreign: bool = False) -> dict:
+async def declare_with_aio_pika(
+    channel: AbstractChannel, names: Names, declaration: Declaration, passive_foreign: bool = False
+) -> dict[str, AbstractQueue]:
     """Declare with an aio-pika channel; returns the queues by name.
 
     Consume from these queue objects: the robust channel re-declares them, and restores their bindings and
@@ -154,7 +165,7 @@ async def declare_with_aio_pika(channel, names: Names, declaration: Declaration,
     exchanges, queues, bindings = _split(names, declaration, passive_foreign)
     for exchange, kind, passive in exchanges:
         await channel.declare_exchange(exchange, kind, durable=True, passive=passive)
-    declared = {}
+    declared: dict[str, AbstractQueue] = {}
     for queue, arguments, passive in queues:
         declared[queue] = await channel.declare_queue(
             queue, durable=True, arguments=None if passive else arguments, passive=passive

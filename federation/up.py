@@ -25,11 +25,11 @@ class Child:
     name: str
     argv: list[str]
     oneshot: bool = False
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
 
 
 def broker_reachable(amqp_url: str, timeout: float = 2.0) -> bool:
-    """Does the broker's port accept TCP connections?"""
+    """True when the broker's port accepts TCP connections."""
     url = urlparse(amqp_url)
     try:
         with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=timeout):
@@ -58,14 +58,16 @@ def run(children: list[Child], stop_timeout: float = 5.0) -> int:
         child.process = subprocess.Popen(
             child.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
+        stdout = child.process.stdout
+        assert stdout is not None  # stdout=PIPE above
         prefix = f"{child.name:<{width}} | "
         if use_colour:
             prefix = f"{COLOURS[index % len(COLOURS)]}{prefix}{RESET}"
-        selector.register(child.process.stdout, selectors.EVENT_READ, prefix)
+        selector.register(stdout, selectors.EVENT_READ, (prefix, stdout))
 
     stopping = False
 
-    def _stop(*_):
+    def _stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
@@ -75,21 +77,33 @@ def run(children: list[Child], stop_timeout: float = 5.0) -> int:
     try:
         while not stopping:
             for key, _ in selector.select(timeout=0.2):
-                line = key.fileobj.readline()
+                prefix, stream = key.data
+                line = stream.readline()
                 if line:
-                    sys.stdout.write(key.data + line.decode(errors="replace"))
+                    sys.stdout.write(prefix + line.decode(errors="replace"))
                     sys.stdout.flush()
                 else:
-                    selector.unregister(key.fileobj)
-            dead = [c for c in children if c.process.poll() not in (None, *((0,) if c.oneshot else ()))]
+                    selector.unregister(stream)
+            dead = [c for c in children if _exited(c)]
             if dead:
                 for child in dead:
-                    print(f"scs up: {child.name} exited with code {child.process.returncode}; stopping everything")
+                    print(f"scs up: {child.name} exited with code {_returncode(child)}; stopping everything")
                 exit_code = 1
                 break
     finally:
         _terminate(children, stop_timeout)
     return exit_code
+
+
+def _exited(child: Child) -> bool:
+    """True when the child ended, unless it is a one-shot child that ended well."""
+    code = _returncode(child)
+    return code is not None and not (child.oneshot and code == 0)
+
+
+def _returncode(child: Child) -> int | None:
+    """The child's exit code, or None while it runs (or before it started)."""
+    return child.process.poll() if child.process is not None else None
 
 
 def _terminate(children: list[Child], timeout: float) -> None:

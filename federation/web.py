@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +22,7 @@ from federation.auth import TokenVerifier, admin_required, current_identity, log
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
-from federation.relay import outbox_backlog
+from federation.outbox import outbox_backlog
 from federation.routing import register_routes
 from federation.settings import Settings
 from federation.status import system_status
@@ -95,12 +96,14 @@ def db_session() -> Session:
         runtime = current_app.extensions["scs"]
         factory = runtime.read_session_factory if request.method in ("GET", "HEAD") else runtime.session_factory
         g.scs_db_session = factory()
-    return g.scs_db_session
+    session: Session = g.scs_db_session
+    return session
 
 
 def runtime() -> Runtime:
     """The current app's runtime (settings, engine, verifier)."""
-    return current_app.extensions["scs"]
+    current: Runtime = current_app.extensions["scs"]
+    return current
 
 
 def _shared_blueprint() -> Blueprint:
@@ -115,12 +118,12 @@ def _shared_blueprint() -> Blueprint:
     )
 
     @blueprint.get("/healthz")
-    def healthz():
+    def healthz() -> ResponseReturnValue:
         """The process is alive."""
         return jsonify({"status": "ok", "system": current_app.extensions["scs"].system.name})
 
     @blueprint.get("/readyz")
-    def readyz():
+    def readyz() -> ResponseReturnValue:
         """The database answers, the broker accepts connections and the outbox is not piling up."""
         checks = {"database": _database_ready(), "broker": _broker_ready(), "outbox": _outbox_within_bound()}
         ready = all(checks.values())
@@ -128,12 +131,12 @@ def _shared_blueprint() -> Blueprint:
 
     @blueprint.get("/_status")
     @admin_required
-    def status_page():
+    def status_page() -> ResponseReturnValue:
         """For operators: outbox backlog, queue depth, dead letters, replica freshness and errors of this system."""
         return render_template("_status.html", status=system_status(runtime().settings, check_web=False))
 
     @blueprint.get("/metrics")
-    def prometheus_metrics():
+    def prometheus_metrics() -> ResponseReturnValue:
         """Prometheus text format: HTTP, event and outbox figures of all this system's processes."""
         body, content_type = metrics.exposition(runtime().read_session_factory, runtime().system.name)
         return Response(body, content_type=content_type)
@@ -142,7 +145,7 @@ def _shared_blueprint() -> Blueprint:
 
 
 def _database_ready() -> bool:
-    """Can we run a query?"""
+    """True when the database answers a query."""
     try:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -152,7 +155,7 @@ def _database_ready() -> bool:
 
 
 def _outbox_within_bound() -> bool:
-    """Is the outbox backlog below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up makes the system unready)?"""
+    """True while the outbox backlog is below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up: unready)."""
     try:
         with runtime().read_session_factory() as session:
             return outbox_backlog(session) < runtime().settings.ready_max_outbox_backlog
@@ -161,7 +164,7 @@ def _outbox_within_bound() -> bool:
 
 
 def _broker_ready() -> bool:
-    """Does the broker's port accept a TCP connection?"""
+    """True when the broker's port accepts a TCP connection."""
     url = urlparse(runtime().settings.amqp_url)
     try:
         with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
@@ -174,12 +177,12 @@ def _install_request_hooks(app: Flask) -> None:
     """Correlation id per request, security headers, the layout's context, and session clean-up."""
 
     @app.before_request
-    def _bind_correlation_id():
+    def _bind_correlation_id() -> None:
         g.started_at = time.perf_counter()
         g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
 
     @app.after_request
-    def _observe(response):
+    def _observe(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
         endpoint = request.endpoint or "unmatched"
         system = runtime().system.name
@@ -189,7 +192,7 @@ def _install_request_hooks(app: Flask) -> None:
         return response
 
     @app.after_request
-    def _headers(response):
+    def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Request-ID", g.get("correlation_id", ""))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -206,13 +209,13 @@ def _install_request_hooks(app: Flask) -> None:
         return response
 
     @app.teardown_appcontext
-    def _close_session(_error):
+    def _close_session(_error: BaseException | None) -> None:
         session = g.pop("scs_db_session", None)
         if session is not None:
             session.close()
 
     @app.context_processor
-    def _layout_context():
+    def _layout_context() -> dict[str, Any]:
         settings = runtime().settings
         return {
             "current_identity": current_identity(),

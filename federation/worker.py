@@ -7,7 +7,10 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
@@ -29,7 +32,7 @@ def heartbeat_file(settings: Settings) -> Path:
 
 
 def worker_is_alive(settings: Settings) -> bool:
-    """Has the worker touched its heartbeat file recently?"""
+    """True when the worker touched its heartbeat file recently."""
     path = heartbeat_file(settings)
     return path.exists() and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
 
@@ -39,7 +42,9 @@ def subscriptions_of(systems: list[System]) -> list[Subscription]:
     return [Subscription(system.name, system.consumed_event_types) for system in systems]
 
 
-def build_relay(system: System, settings: Settings, session_factory, subscriptions: list[Subscription]) -> OutboxRelay:
+def build_relay(
+    system: System, settings: Settings, session_factory: sessionmaker[Session], subscriptions: list[Subscription]
+) -> OutboxRelay:
     """The relay of `system`'s outbox into its own exchange, woken by commits to the outbox."""
     names = Names(settings.namespace)
     return OutboxRelay(
@@ -54,7 +59,7 @@ def build_relay(system: System, settings: Settings, session_factory, subscriptio
     )
 
 
-def build_consumer(system: System, settings: Settings, session_factory) -> EventConsumer:
+def build_consumer(system: System, settings: Settings, session_factory: sessionmaker[Session]) -> EventConsumer:
     """The consumer of `system`'s inbox queue."""
     return EventConsumer(
         system=system.name,
@@ -92,7 +97,7 @@ def run_worker(system: System, settings: Settings, subscriptions: list[Subscript
         relay_thread.join(timeout=10)
 
 
-def _beat(path: Path, healthy, stop: threading.Event) -> None:
+def _beat(path: Path, healthy: Callable[[], bool], stop: threading.Event) -> None:
     """Touch `path` as soon as `healthy()` holds, then every few seconds while it does."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)

@@ -44,7 +44,8 @@ def _pointer(root: Schema, ref: str) -> Schema:
     node: Any = root
     for part in filter(None, ref[1:].split("/")):
         node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
+    schema: Schema = node
+    return schema
 
 
 def _variants(node: Schema, root: Schema) -> list[Schema]:
@@ -209,7 +210,7 @@ class _Checker:
     def _check_array(self, old: Schema, new: Schema, path: str) -> None:
         """Item schemas are compared, position by position for tuples."""
         old_prefix, new_prefix = old.get("prefixItems", []), new.get("prefixItems", [])
-        for index, (old_item, new_item) in enumerate(zip(old_prefix, new_prefix)):
+        for index, (old_item, new_item) in enumerate(zip(old_prefix, new_prefix, strict=False)):
             self.compare(old_item, new_item, f"{path}[{index}]")
         if len(new_prefix) > len(old_prefix):
             self._report(path, "gained tuple positions")

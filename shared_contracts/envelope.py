@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -85,7 +86,7 @@ class Envelope(EnvelopeFields):
             raise ValueError(f"{self.type} is published by {expected!r}, not {self.producer!r}")
         return self
 
-    def data_as(self, model: type[DataModel]) -> DataModel:
+    def data_as(self, model: builtins.type[DataModel]) -> DataModel:
         """The data as the model a handler expects, so a handler registered for the wrong type fails loudly."""
         if not isinstance(self.data, model):
             raise TypeError(

@@ -14,13 +14,17 @@ from .errors import UnknownEventType
 PRODUCERS: tuple[str, ...] = ("user", "catalog", "order")
 
 
+DataModelClass = type[BaseModel]
+"""A contract's data model (aliased because EventSpec's field `type` shadows the builtin in the class body)."""
+
+
 @dataclass(frozen=True)
 class EventSpec:
     """One event type: who publishes it and which data model each schema version uses."""
 
     type: str
     producer: str
-    versions: Mapping[int, type[BaseModel]]
+    versions: Mapping[int, DataModelClass]
 
     @property
     def latest_version(self) -> int:

@@ -93,7 +93,10 @@ def gate(
             readers = list(consumers.get(event_type, []))
             spec = EVENT_TYPES.get(event_type)
             following = spec.latest_version + 1 if spec else version + 1
-            fix = f"publish the change as {event_type} schema_version {following} and keep v{version} until every consumer reads it"
+            fix = (
+                f"publish the change as {event_type} schema_version {following}"
+                f" and keep v{version} until every consumer reads it"
+            )
         who = (
             f"breaks consumer {'; '.join(readers)}"
             if readers

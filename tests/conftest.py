@@ -1,21 +1,29 @@
 """Fixtures shared by every tier: a private broker namespace, and fresh SQLite and PostgreSQL databases.
 
-By default the tests use the RabbitMQ and PostgreSQL running on this machine (SCS_TEST_AMQP_URL and
-SCS_TEST_POSTGRES_URL override them). With SCS_TEST_CONTAINERS=1 they start both in containers through
-testcontainers instead (needs a Docker engine), reached through ports published on 127.0.0.1.
+By default the tests use the RabbitMQ and PostgreSQL answering on this machine (SCS_TEST_AMQP_URL and
+SCS_TEST_POSTGRES_URL override them). A service that does not answer is started in a container through
+testcontainers when a Docker engine is there (SCS_TEST_CONTAINERS=1 does so for both, whatever answers),
+reached through a port published on 127.0.0.1; with neither, the run stops with one line saying what to start.
+The header of the run says which each service is.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 import pika
 import psycopg
 import pytest
 from pika.exceptions import ChannelClosedByBroker
+from sqlalchemy.engine import make_url
 
 from federation.topology import Names, all_names
 
@@ -23,14 +31,75 @@ TEST_SYSTEMS = ("user", "catalog", "order", "sample")
 TEST_RETRY_DELAYS_MS = (100, 300)
 
 
-USE_CONTAINERS = os.environ.get("SCS_TEST_CONTAINERS") == "1"
+LOCAL_AMQP_URL = os.environ.get("SCS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+LOCAL_POSTGRES_URL = os.environ.get("SCS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _answers(url: str, default_port: int) -> bool:
+    """True when something accepts TCP connections at the URL's host and port."""
+    parsed = urlsplit(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_engine_answers() -> bool:
+    """True when a Docker engine takes commands (testcontainers needs one)."""
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def _in_container(local_url: str, default_port: int) -> bool:
+    """Start this service with testcontainers: asked for, or nothing answers locally and a Docker engine is there."""
+    if os.environ.get("SCS_TEST_CONTAINERS") == "1":
+        return True
+    return not _answers(local_url, default_port) and _docker_engine_answers()
+
+
+BROKER_IN_CONTAINER = _in_container(LOCAL_AMQP_URL, 5672)
+POSTGRES_IN_CONTAINER = _in_container(LOCAL_POSTGRES_URL, 5432)
+
+
+def pytest_report_header() -> str:
+    """One line saying which broker and database server the run uses."""
+
+    def where(name: str, in_container: bool, url: str) -> str:
+        return f"{name} in a container (testcontainers)" if in_container else f"{name} at {_without_password(url)}"
+
+    return (
+        f"services: {where('RabbitMQ', BROKER_IN_CONTAINER, LOCAL_AMQP_URL)};"
+        f" {where('PostgreSQL', POSTGRES_IN_CONTAINER, LOCAL_POSTGRES_URL)}"
+    )
+
+
+def _without_password(url: str) -> str:
+    """The URL as safe to print."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _require_local(name: str, url: str, default_port: int, start_hint: str) -> None:
+    """Stop the run with one line when neither the local service nor a Docker engine is there."""
+    if not _answers(url, default_port):
+        pytest.exit(
+            f"no {name} answers at {_without_password(url)} and no Docker engine runs for testcontainers: {start_hint}",
+            returncode=3,
+        )
 
 
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
     """The broker the tests talk to (a real RabbitMQ)."""
-    if not USE_CONTAINERS:
-        yield os.environ.get("SCS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    if not BROKER_IN_CONTAINER:
+        _require_local(
+            "RabbitMQ", LOCAL_AMQP_URL, 5672, "start one (rabbitmq-server -detached) or set SCS_TEST_AMQP_URL"
+        )
+        yield LOCAL_AMQP_URL
         return
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.wait_strategies import LogMessageWaitStrategy
@@ -49,8 +118,9 @@ def amqp_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> Iterator[str]:
     """A superuser connection to the PostgreSQL server the tests create their databases in."""
-    if not USE_CONTAINERS:
-        yield os.environ.get("SCS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    if not POSTGRES_IN_CONTAINER:
+        _require_local("PostgreSQL", LOCAL_POSTGRES_URL, 5432, "start one or set SCS_TEST_POSTGRES_URL")
+        yield LOCAL_POSTGRES_URL
         return
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.wait_strategies import LogMessageWaitStrategy
@@ -148,9 +218,12 @@ def database_url(request) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
+Awaited = TypeVar("Awaited")
+
+
 def wait_for(
-    condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.05, message: str = ""
-) -> object:
+    condition: Callable[[], Awaited | None], timeout: float = 15.0, interval: float = 0.05, message: str = ""
+) -> Awaited:
     """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -196,5 +269,5 @@ def mint_token(data_dir):
 
 @pytest.fixture
 def auth_headers(mint_token):
-    """Headers of an API caller with a freshly minted token: auth_headers(roles=["admin"]) and so on, as mint_token."""
+    """Headers of an API caller with a freshly minted token; takes the claims mint_token takes, e.g. roles=["admin"]."""
     return lambda **claims: {"Authorization": f"Bearer {mint_token(**claims)}"}

@@ -3,6 +3,7 @@
 
 def create_app(test_config=None):
     """The catalog's Flask app (web UI and JSON API)."""
+    from federation.web import create_system_app
     from systems.catalog.system import SYSTEM
 
-    return SYSTEM.create_app(test_config)
+    return create_system_app(SYSTEM, test_config)

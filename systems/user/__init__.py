@@ -3,6 +3,7 @@
 
 def create_app(test_config=None):
     """The user system's Flask app."""
+    from federation.web import create_system_app
     from systems.user.system import SYSTEM
 
-    return SYSTEM.create_app(test_config)
+    return create_system_app(SYSTEM, test_config)

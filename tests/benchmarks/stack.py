@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.db import make_engine, make_session_factory, read_only
-from federation.relay import outbox_backlog
+from federation.outbox import outbox_backlog
 from federation.runtime_models import InboxMessage, OutboxMessage
 from systems.catalog.products.events import CREATED, publish_product, record_change
 from systems.catalog.products.models import Product
@@ -80,7 +81,7 @@ def sessions(federation: Federation, system: str, *, writes: bool = True) -> tup
 
 def create_products(catalog: sessionmaker[Session], count: int, *, announce: bool) -> list[uuid.UUID]:
     """`count` products in the catalog; with `announce`, each one's catalog.product.created goes to the outbox too."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": uuid.uuid4(),
             "sku": f"BENCH-{index:06d}",
@@ -107,10 +108,10 @@ def create_products(catalog: sessionmaker[Session], count: int, *, announce: boo
 def update_products(
     catalog: sessionmaker[Session], ids: list[uuid.UUID], count: int, rate: float | None = None
 ) -> list[tuple[uuid.UUID, int, float]]:
-    """`count` price changes round-robin over `ids`, one transaction each, paced at `rate`/s if given; (id, version, commit time)."""
+    """`count` price changes round-robin on `ids`, a transaction each, paced at `rate`/s if given: (id, version, commit time)."""
     commits = []
     with catalog() as session:
-        products = [session.get(Product, product_id) for product_id in ids]
+        products = [session.get_one(Product, product_id) for product_id in ids]
         started = time.time()
         for index in range(count):
             if rate:
@@ -166,13 +167,16 @@ def outbox_backlog_of(catalog: sessionmaker[Session]) -> int:
 def last_processed_at(order: sessionmaker[Session]) -> float:
     """When the order consumer applied its latest event (epoch seconds)."""
     with order() as session:
-        return _epoch(session.scalar(select(func.max(InboxMessage.processed_at))))
+        latest = session.scalar(select(func.max(InboxMessage.processed_at)))
+    assert latest is not None, "the order consumer has applied no event yet"
+    return _epoch(latest)
 
 
 def event_body_size(catalog: sessionmaker[Session]) -> int:
     """Bytes of a typical catalog.product.updated body, so the raw baseline sends messages of the same size."""
     with catalog() as session:
         body = session.scalar(select(OutboxMessage.body).order_by(OutboxMessage.seq.desc()).limit(1))
+    assert body is not None, "the catalog outbox is empty"
     return len(body.encode())
 
 
@@ -184,7 +188,7 @@ def _epoch(moment: datetime) -> float:
 def stage_times(
     catalog: sessionmaker[Session], order: sessionmaker[Session], after_seq: int
 ) -> list[tuple[float, float]]:
-    """Per event after `after_seq`: (outbox row created → marked published, marked published → applied by the consumer) in seconds."""
+    """Per event after `after_seq`: seconds (outbox row created → marked published, marked published → consumer applied)."""
     with catalog() as session:
         outbox = session.execute(
             select(OutboxMessage.event_id, OutboxMessage.created_at, OutboxMessage.published_at).where(

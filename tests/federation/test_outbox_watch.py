@@ -7,8 +7,8 @@ import time
 import uuid
 
 from federation import outbox
+from federation.outbox import outbox_backlog
 from federation.outbox_watch import watch_outbox
-from federation.relay import outbox_backlog
 from shared_contracts.examples import example_data
 from tests.conftest import wait_for
 from tests.federation.harness import sample_database

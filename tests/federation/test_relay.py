@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from federation import outbox
-from federation.relay import BrokerUnavailable, OutboxRelay, outbox_backlog
+from federation.outbox import outbox_backlog
+from federation.relay import BrokerUnavailable, OutboxRelay
 from federation.topology import Names, Subscription, publisher_declaration
 from shared_contracts import from_amqp
 from shared_contracts.examples import example_data

@@ -5,18 +5,20 @@ from __future__ import annotations
 import pytest
 
 from federation.runtime_models import RuntimeBase
+from federation.web import create_system_app
 from tests.federation.web_sample import WEB_SAMPLE
 
 
 @pytest.fixture
 def client(data_dir, sqlite_url, amqp_url):
-    app = WEB_SAMPLE.create_app(
+    app = create_system_app(
+        WEB_SAMPLE,
         {
             "SCS_DATA_DIR": str(data_dir),
             "SCS_CATALOG_DATABASE_URL": sqlite_url,
             "SCS_AMQP_URL": amqp_url,
             "TESTING": True,
-        }
+        },
     )
     RuntimeBase.metadata.create_all(app.extensions["scs"].engine)
     return app.test_client()
@@ -64,11 +66,12 @@ def test_health_and_readiness(client):
 
 
 def test_readiness_reports_an_unreachable_broker(data_dir, sqlite_url):
-    app = WEB_SAMPLE.create_app(
-        {"SCS_DATA_DIR": str(data_dir), "SCS_CATALOG_DATABASE_URL": sqlite_url, "SCS_AMQP_URL": "amqp://127.0.0.1:1/"}
+    app = create_system_app(
+        WEB_SAMPLE,
+        {"SCS_DATA_DIR": str(data_dir), "SCS_CATALOG_DATABASE_URL": sqlite_url, "SCS_AMQP_URL": "amqp://127.0.0.1:1/"},
     )
     response = app.test_client().get("/readyz")
-    assert response.status_code == 503 and response.json["checks"]["broker"] is False
+    assert response.status_code == 503 and response.json is not None and response.json["checks"]["broker"] is False
 
 
 def test_the_request_id_is_echoed(client):

@@ -10,6 +10,7 @@ from flask import Flask
 
 from federation.migrations import upgrade
 from federation.systems import load_system
+from federation.web import create_system_app
 from tests.user.conftest import cheap_password_hashing  # noqa: F401  (autouse: Argon2id at its cheapest cost)
 
 SYSTEM_NAMES = ("user", "catalog", "order")
@@ -18,8 +19,9 @@ SYSTEM_NAMES = ("user", "catalog", "order")
 def migrated_app(name: str, data_dir, database_url: str, **config) -> Flask:
     """`name`'s app on a migrated database (tokens minted by `mint_token` verify: same data_dir/keys)."""
     system = load_system(name)
-    app = system.create_app(
-        {"SCS_DATA_DIR": str(data_dir), f"SCS_{name.upper()}_DATABASE_URL": database_url, "TESTING": True, **config}
+    app = create_system_app(
+        system,
+        {"SCS_DATA_DIR": str(data_dir), f"SCS_{name.upper()}_DATABASE_URL": database_url, "TESTING": True, **config},
     )
     runtime = app.extensions["scs"]
     upgrade(system, runtime.settings, engine=runtime.engine)

@@ -1,5 +1,7 @@
-"""Least privilege on the REAL local broker: one RabbitMQ user per system (namespace-prefixed permissions from
-federation.broker_definitions), the topology pre-declared from the definitions, workers in SCS_TOPOLOGY=verify mode.
+"""Least privilege on the REAL local broker: one RabbitMQ user per system, workers only verifying the topology.
+
+Each user has namespace-prefixed permissions from federation.broker_definitions, the topology is pre-declared from
+the definitions, and the workers run in SCS_TOPOLOGY=verify mode.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from shared_contracts import new_event
 from shared_contracts.examples import example_data
 from tests.conftest import (
     TEST_RETRY_DELAYS_MS,
-    USE_CONTAINERS,
+    BROKER_IN_CONTAINER,
     delete_namespace,
     wait_for,
 )
@@ -35,7 +37,7 @@ from tests.e2e.federation_processes import SYSTEM_NAMES, Federation
 from tests.federation.harness import publish_event
 
 pytestmark = pytest.mark.skipif(
-    USE_CONTAINERS or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker"
+    BROKER_IN_CONTAINER or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker"
 )
 
 
@@ -177,7 +179,7 @@ def test_each_systems_worker_consumes_and_relays_with_only_its_own_rights(broker
 
 
 def inbox_has(federation: Federation, system: str, event_type: str) -> bool:
-    """Has `system`'s consumer applied an event of `event_type`?"""
+    """Whether `system`'s consumer has applied an event of `event_type`."""
     engine = make_engine(Settings.from_env(system, federation.env).database_url)
     try:
         with make_session_factory(engine)() as session:

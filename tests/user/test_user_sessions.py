@@ -1,4 +1,4 @@
-"""Log-in once, recognised everywhere: the token and cookie, verification by the other systems, JWKS, throttling, safe redirects."""
+"""Log in once, recognised everywhere: token and cookie, verification by the other systems, JWKS, throttling, safe redirects."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from federation.auth import InvalidToken, TokenVerifier, sign_token
 from federation.keys import current_signing_key, generate_signing_key
 from federation.settings import Settings
+from federation.web import create_system_app
 from systems.user.sessions.tokens import safe_next
 from tests.federation.web_sample import WEB_SAMPLE
 from tests.user.support import (
@@ -65,7 +66,7 @@ def test_the_cookie_of_a_log_in_opens_a_catalog_like_app(app, client, data_dir):
     user_id = register(client, display_name="Root").json["id"]
     make_admin(app, user_id)
     post_form(client, "/login", {"email": "ada@example.org", "password": PASSWORD})
-    catalog = WEB_SAMPLE.create_app({"SCS_DATA_DIR": str(data_dir)}).test_client()
+    catalog = create_system_app(WEB_SAMPLE, {"SCS_DATA_DIR": str(data_dir)}).test_client()
     catalog.set_cookie("scs_token", client.get_cookie("scs_token").value)
     assert catalog.get("/api/admin").json == {"admin": "Root"}
     assert catalog.post("/api/admin", data="x", content_type="text/plain").status_code == 401, (
@@ -88,7 +89,7 @@ def test_tokens_not_issued_by_the_user_system_are_refused(client, verifiers, dat
         "signed by another key": mint(generate_signing_key(tmp_path / "elsewhere")),
         "expired": mint(user_key, ttl=timedelta(seconds=-1)),
         "for another audience": mint(user_key, audience="elsewhere"),
-        "unsigned (alg none)": jwt.encode(claims, None, algorithm="none"),
+        "unsigned (alg none)": jwt.encode(claims, "", algorithm="none"),  # "" is PyJWT's "no key" for alg none
     }
     for verifier in verifiers:
         for reason, bad in forged.items():

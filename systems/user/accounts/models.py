@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from federation.auth import ADMIN_ROLE
+from federation.identity import ADMIN_ROLE
 from systems.user.base import Base, utcnow
 
 CUSTOMER_ROLE = "customer"
@@ -29,7 +28,7 @@ class User(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer)
 
-    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def roles(self) -> list[str]:
