@@ -28,9 +28,11 @@ class UtcDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Store the value as aware UTC."""
         return as_utc(value)
 
     def process_result_value(self, value, dialect):
+        """Read the value back as aware UTC."""
         return as_utc(value)
 
 

@@ -17,7 +17,8 @@ def money(cents: int, currency: str) -> str:
 
 def when(value: datetime | None) -> str:
     """A UTC time as '2024-05-01 12:00 UTC'."""
-    return as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+    utc = as_utc(value)
+    return utc.strftime("%Y-%m-%d %H:%M UTC") if utc else "never"
 
 
 def short_id(value: uuid.UUID) -> str:

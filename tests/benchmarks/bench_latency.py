@@ -61,7 +61,8 @@ def main() -> None:
     runs = [measure(database, args.seconds, args.max_events) for database in args.databases.split(",")]
     for r in runs:
         print(
-            f"{r['database']}: sustained maximum {r['max_per_s']:.0f} changes/s (relay + consumer alone on a backlog: {r['backlog_max_per_s']:.0f}/s)"
+            f"{r['database']}: sustained maximum {r['max_per_s']:.0f} changes/s "
+            f"(relay + consumer alone on a backlog: {r['backlog_max_per_s']:.0f}/s)"
         )
     rows = []
     for r in runs:
@@ -82,7 +83,8 @@ def main() -> None:
         "(relay_stage: outbox row written → marked published after its batch's confirms; consumer_stage: marked → applied)"
     )
     print_table(
-        f"Commit-to-visible latency at half the maximum rate, ms (target p99 ≤ {TARGET:.0f}× raw p99; replica polled every {POLL_SECONDS * 1000:.0f} ms)",
+        "Commit-to-visible latency at half the maximum rate, ms "
+        f"(target p99 ≤ {TARGET:.0f}× raw p99; replica polled every {POLL_SECONDS * 1000:.0f} ms)",
         ("database", "path", "offered ev/s", "p50", "p95", "p99", "p99 ratio"),
         rows,
     )

@@ -65,7 +65,8 @@ def main() -> None:
     for previous, run in pairwise(runs):
         run["per_item_vs_previous"] = run["seconds_per_1k"] / previous["seconds_per_1k"]
     print_table(
-        f"Resync of an empty order copy from the catalog, {args.database} (target: per-item cost of each size ≤ {TARGET}× the previous)",
+        f"Resync of an empty order copy from the catalog, {args.database} "
+        f"(target: per-item cost of each size ≤ {TARGET}× the previous)",
         ("products", "seconds", "republish+relay s", "s per 1k", "vs previous size"),
         [
             (

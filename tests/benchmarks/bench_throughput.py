@@ -1,4 +1,4 @@
-"""Benchmark 1: replication events/s (catalog outbox → relay → order consumer → replica) against raw aio-pika, SQLite and PostgreSQL.
+"""Benchmark 1: replication events/s (catalog outbox → relay → order consumer → replica) vs raw aio-pika, SQLite and PostgreSQL.
 
 python -m tests.benchmarks.bench_throughput [--events 3000] [--databases sqlite,postgres]
 """
@@ -57,7 +57,7 @@ def main() -> None:
             0.4,
             label="outbox → relay → consumer → replica",
         )
-        for p, r in zip(positions, runs):
+        for p, r in zip(positions, runs, strict=True):
             axes.annotate(f"{r['ratio']:.2f}×", (p + 0.2, r["pipeline_per_s"]), ha="center", va="bottom")
         axes.set_xticks(list(positions), labels)
         axes.set_ylabel("events per second")

@@ -47,14 +47,25 @@ def wrk(url: str, seconds: float, cookie: str | None = None) -> dict:
     if "Non-2xx" in output:
         raise RuntimeError(f"{url} answered with errors:\n{output}")
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "rps": float(_figure(r"Requests/sec:\s+([\d.]+)", output)),
+        "p99_ms": _ms(_figure(r"99%\s+([\d.]+\w+)", output)),
     }
+
+
+def _figure(pattern: str, output: str) -> str:
+    """The figure `pattern` captures in wrk's output; an error naming the output if wrk printed no such line."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in wrk's output:\n{output}")
+    return match.group(1)
 
 
 def _ms(value: str) -> float:
     """Wrk's '12.34ms' / '1.2s' / '900us' in milliseconds."""
-    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    match = re.fullmatch(r"([\d.]+)(\w+)", value)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {value!r}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
@@ -82,7 +93,7 @@ def start_baseline(urls: dict[str, str], port: int) -> subprocess.Popen:
 
 
 def _answers(url: str) -> bool:
-    """Does `url` answer 200?"""
+    """Whether `url` answers 200."""
     try:
         return requests.get(url, timeout=1).status_code == 200
     except requests.RequestException:
@@ -128,7 +139,7 @@ def main() -> None:
             "order product list": (f"{federation.url('order')}/", f"{base}/order", None),
             "order page": (f"{federation.url('order')}/orders/{placed.id}", f"{base}/order", f"scs_token={token}"),
         }
-        samples = {name: {"system": [], "baseline": []} for name in pages}
+        samples: dict[str, dict[str, list[dict]]] = {name: {"system": [], "baseline": []} for name in pages}
         try:
             for _ in range(args.rounds):
                 for name, (page_url, baseline_url, cookie) in pages.items():
@@ -149,7 +160,8 @@ def main() -> None:
             {"page": name, **median, "ratio": median["system"]["rps"] / median["baseline"]["rps"], "samples": kinds}
         )
     print_table(
-        f"Web pages, {args.database}, gunicorn 2 workers, wrk {CONNECTIONS} connections, median of {args.rounds}×{args.seconds}s (target ≥ {TARGET}× minimal page)",
+        f"Web pages, {args.database}, gunicorn 2 workers, wrk {CONNECTIONS} connections, "
+        f"median of {args.rounds}×{args.seconds}s (target ≥ {TARGET}× minimal page)",
         ("page", "req/s", "p99 ms", "minimal req/s", "minimal p99 ms", "ratio", "target met"),
         [
             (
@@ -171,7 +183,7 @@ def main() -> None:
             [p - 0.2 for p in positions], [r["baseline"]["rps"] for r in runs], 0.4, label="minimal Flask + Jinja2 page"
         )
         axes.bar([p + 0.2 for p in positions], [r["system"]["rps"] for r in runs], 0.4, label="system page")
-        for p, r in zip(positions, runs):
+        for p, r in zip(positions, runs, strict=True):
             axes.annotate(f"{r['ratio']:.2f}×", (p + 0.2, r["system"]["rps"]), ha="center", va="bottom")
         axes.set_xticks(list(positions), [r["page"] for r in runs])
         axes.set_ylabel("requests per second")

@@ -1,5 +1,7 @@
-"""The replication pipeline under measure: catalog products changed through the outbox, the catalog worker's relay,
-the order worker's consumer and `on_product_changed`, with both workers as real `scs worker` processes.
+"""The replication pipeline under measure, with both workers as real `scs worker` processes.
+
+Catalog products changed through the outbox, the catalog worker's relay, the order worker's consumer and
+`on_product_changed`.
 """
 
 from __future__ import annotations
@@ -56,9 +58,10 @@ class Rig:
         return count / (last_processed_at(self.order) - first_published_at(self.catalog, after))
 
     def sustained_rate(self, count: int, timeout: float = 600) -> float:
-        """Changes/s the whole path sustains: `count` changes committed as fast as one writer goes while both
-        workers run, from the first commit to the consumer's last apply (the writer shares the machine, as in
-        the paced run).
+        """Changes/s the whole path sustains, from the first commit to the consumer's last apply.
+
+        `count` changes are committed as fast as one writer goes while both workers run (the writer shares the
+        machine, as in the paced run).
         """
         commits = update_products(self.catalog, self.ids, count)
         wait_until(
@@ -67,8 +70,9 @@ class Rig:
         return count / (last_processed_at(self.order) - commits[0][2])
 
     def latencies(self, rate: float, count: int, timeout: float = 120) -> tuple[list[float], list[tuple[float, float]]]:
-        """Seconds from each change's commit to its version being visible in the replica, at `rate` changes/s,
-        and per event the time spent before the relay marked it published and after (from the stored timestamps).
+        """Seconds from each change's commit to its version being visible in the replica, at `rate` changes/s.
+
+        Also, per event, the time spent before the relay marked it published and after (from the stored timestamps).
         """
         after = last_outbox_seq(self.catalog)
         watcher = _Watcher(self.federation.env["SCS_ORDER_DATABASE_URL"])
@@ -82,14 +86,13 @@ class Rig:
         return visible, stage_times(self.catalog, self.order, after)
 
     def _holds(self, expected: dict[uuid.UUID, int]) -> bool:
-        """Does the replica hold at least these versions?"""
+        """Whether the replica holds at least these versions."""
         versions = replica_versions(self.order)
         return all(versions.get(product_id, 0) >= version for product_id, version in expected.items())
 
 
 class _Watcher:
-    """A process of its own that polls the replica every POLL_SECONDS and notes when each (product, version) first
-    became visible.
+    """A process that polls the replica every POLL_SECONDS and notes when each (product, version) became visible.
 
     A process, not a thread: a thread shared the GIL with the writer, so either could hold up the other's clock
     readings. It reads through a plain driver connection: SQLAlchemy's ORM at 200 reads/s took a tenth of a core

@@ -46,7 +46,8 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n{title}")
     for index, row in enumerate(cells):
-        print("  ".join(value.rjust(width) if index else value.ljust(width) for value, width in zip(row, widths)))
+        padded = (value.rjust(width) if index else value.ljust(width) for value, width in zip(row, widths, strict=True))
+        print("  ".join(padded))
         if index == 0:
             print("  ".join("-" * width for width in widths))
 

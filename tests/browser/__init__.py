@@ -1,0 +1,1 @@
+"""Browser tests: the three UIs driven through Chromium with Playwright."""

@@ -1,4 +1,4 @@
-"""A customer's way through the three UIs in Chromium: register, log in, search, cart, keyboard-only checkout, my orders, cancel."""
+"""A customer's way through the three UIs in Chromium: register, log in, search, cart, keyboard checkout, my orders, cancel."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ class Visits:
     """One tab plus the record of which loaded pages were checked, so no visited page escapes the accessibility check."""
 
     def __init__(self, page: Page) -> None:
+        """Watch `page` for every page it loads."""
         self.page = page
         self.loaded: list[str] = []
         self.checked: set[str] = set()

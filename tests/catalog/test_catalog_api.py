@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared_contracts.catalog import ProductState
 from systems.catalog.products.events import republish_products
 from systems.catalog.products.queries import PER_PAGE
 from tests.catalog.conftest import add_product, get_product, outbox
@@ -101,7 +102,11 @@ def test_patch_changes_fields_and_publishes_updated(client, admin, session_facto
     assert response.status_code == 200
     assert (response.json["price_cents"], response.json["stock"], response.json["version"]) == (1300, 3, 2)
     event = outbox(session_factory)[-1]
-    assert event.type == "catalog.product.updated" and event.aggregate_version == 2 and event.data.stock == 3
+    assert (
+        event.type == "catalog.product.updated"
+        and event.aggregate_version == 2
+        and event.data_as(ProductState).stock == 3
+    )
     unchanged = client.patch(f"/api/products/{product.id}", json={"stock": 3}, headers=admin)
     assert unchanged.json["version"] == 2 and len(outbox(session_factory)) == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared_contracts.catalog import ProductState
 from systems.catalog.products.demo import DEMO_PRODUCTS, load_demo_products
 from tests.catalog.conftest import outbox
 
@@ -14,5 +15,5 @@ def test_demo_products_are_published_once(session_factory):
         assert load_demo_products(session) == 0
         session.commit()
     created = outbox(session_factory, "catalog.product.created")
-    assert sorted(event.data.sku for event in created) == sorted(sku for sku, *_ in DEMO_PRODUCTS)
+    assert sorted(event.data_as(ProductState).sku for event in created) == sorted(sku for sku, *_ in DEMO_PRODUCTS)
     assert {event.aggregate_version for event in created} == {1}

@@ -7,6 +7,8 @@ import uuid
 from sqlalchemy import select
 
 from federation.runtime_models import InboxMessage
+from shared_contracts.catalog import ProductState, StockRejected, StockReserved
+from shared_contracts.order import OrderState
 from systems.catalog.inventory.models import Reservation
 from systems.catalog.inventory.reactive.on_order_cancelled import on_order_cancelled
 from systems.catalog.inventory.reactive.on_order_placed import on_order_placed
@@ -16,9 +18,11 @@ from tests.conftest import wait_for
 from tests.federation.harness import publish_event, running_consumer
 
 
-def reservation(session_factory, order_id) -> Reservation | None:
+def reservation(session_factory, order_id) -> Reservation:
     with session_factory() as session:
-        return session.get(Reservation, order_id)
+        found = session.get(Reservation, order_id)
+    assert found is not None, f"no reservation for order {order_id}"
+    return found
 
 
 def test_order_placed_reserves_every_line_and_publishes_new_states(session_factory):
@@ -29,13 +33,14 @@ def test_order_placed_reserves_every_line_and_publishes_new_states(session_facto
     assert (get_product(session_factory, mug.id).stock, get_product(session_factory, pot.id).stock) == (2, 0)
     [reserved] = outbox(session_factory, "catalog.stock.reserved")
     assert (reserved.aggregate_id, reserved.aggregate_version) == (event.aggregate_id, 1)
-    assert {(line.product_id, line.quantity) for line in reserved.data.lines} == {(mug.id, 3), (pot.id, 2)}
+    lines = reserved.data_as(StockReserved).lines
+    assert {(line.product_id, line.quantity) for line in lines} == {(mug.id, 3), (pot.id, 2)}
     updates = outbox(session_factory, "catalog.product.updated")
-    assert {(u.aggregate_id, u.aggregate_version, u.data.stock) for u in updates} == {
+    assert {(u.aggregate_id, u.aggregate_version, u.data_as(ProductState).stock) for u in updates} == {
         (str(mug.id), 2, 2),
         (str(pot.id), 2, 0),
     }
-    assert reservation(session_factory, event.data.id).status == "reserved"
+    assert reservation(session_factory, event.data_as(OrderState).id).status == "reserved"
 
 
 def test_a_short_line_rejects_the_whole_order_with_a_reason(session_factory):
@@ -43,12 +48,13 @@ def test_a_short_line_rejects_the_whole_order_with_a_reason(session_factory):
     pot = add_product(session_factory, name="Teapot", stock=9)
     event = order_event("order.placed", [(pot.id, 2), (mug.id, 3)])
     apply(session_factory, on_order_placed, event)
-    [rejected] = outbox(session_factory, "catalog.stock.rejected")
-    assert rejected.data.reason == "Not enough stock for Enamel mug (requested 3, available 1)"
-    assert [(s.product_id, s.requested, s.available) for s in rejected.data.shortfalls] == [(mug.id, 3, 1)]
+    [answer] = outbox(session_factory, "catalog.stock.rejected")
+    rejected = answer.data_as(StockRejected)
+    assert rejected.reason == "Not enough stock for Enamel mug (requested 3, available 1)"
+    assert [(s.product_id, s.requested, s.available) for s in rejected.shortfalls] == [(mug.id, 3, 1)]
     assert (get_product(session_factory, mug.id).stock, get_product(session_factory, pot.id).stock) == (1, 9)
     assert outbox(session_factory, "catalog.product.updated") == []
-    assert reservation(session_factory, event.data.id).status == "rejected"
+    assert reservation(session_factory, event.data_as(OrderState).id).status == "rejected"
 
 
 def test_unknown_and_discontinued_products_are_rejected_not_crashed(session_factory):
@@ -56,16 +62,17 @@ def test_unknown_and_discontinued_products_are_rejected_not_crashed(session_fact
     ghost = uuid.uuid4()
     event = order_event("order.placed", [(ghost, 1, "Ghost cup"), (old.id, 1)])
     apply(session_factory, on_order_placed, event)
-    [rejected] = outbox(session_factory, "catalog.stock.rejected")
-    assert rejected.data.reason == "Ghost cup is not in the catalog; Old mug is discontinued"
-    assert {(s.product_id, s.available) for s in rejected.data.shortfalls} == {(ghost, 0), (old.id, 0)}
+    [answer] = outbox(session_factory, "catalog.stock.rejected")
+    rejected = answer.data_as(StockRejected)
+    assert rejected.reason == "Ghost cup is not in the catalog; Old mug is discontinued"
+    assert {(s.product_id, s.available) for s in rejected.shortfalls} == {(ghost, 0), (old.id, 0)}
 
 
 def test_the_same_order_placed_twice_reserves_once(session_factory):
     mug = add_product(session_factory, stock=5)
     event = order_event("order.placed", [(mug.id, 2)])
     apply(session_factory, on_order_placed, event)
-    republished = order_event("order.placed", [(mug.id, 2)], order_id=event.data.id)
+    republished = order_event("order.placed", [(mug.id, 2)], order_id=event.data_as(OrderState).id)
     assert republished.id != event.id
     apply(session_factory, on_order_placed, republished)
     assert get_product(session_factory, mug.id).stock == 3
@@ -75,31 +82,33 @@ def test_the_same_order_placed_twice_reserves_once(session_factory):
 def test_cancel_releases_once(session_factory):
     mug = add_product(session_factory, stock=5)
     placed = order_event("order.placed", [(mug.id, 2)])
+    order_id = placed.data_as(OrderState).id
     apply(session_factory, on_order_placed, placed)
-    cancelled = order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3)
+    cancelled = order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3)
     apply(session_factory, on_order_cancelled, cancelled)
     apply(
         session_factory,
         on_order_cancelled,
-        order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3),
+        order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3),
     )
     product = get_product(session_factory, mug.id)
     assert (product.stock, product.version) == (5, 3)
-    assert reservation(session_factory, placed.data.id).status == "released"
-    assert [e.data.stock for e in outbox(session_factory, "catalog.product.updated")] == [3, 5]
+    assert reservation(session_factory, order_id).status == "released"
+    assert [e.data_as(ProductState).stock for e in outbox(session_factory, "catalog.product.updated")] == [3, 5]
 
 
 def test_cancelling_a_rejected_order_releases_nothing(session_factory):
     mug = add_product(session_factory, stock=1)
     placed = order_event("order.placed", [(mug.id, 2)])
+    order_id = placed.data_as(OrderState).id
     apply(session_factory, on_order_placed, placed)
     apply(
         session_factory,
         on_order_cancelled,
-        order_event("order.cancelled", [(mug.id, 2)], order_id=placed.data.id, version=3),
+        order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3),
     )
     assert get_product(session_factory, mug.id).stock == 1
-    assert reservation(session_factory, placed.data.id).status == "rejected"
+    assert reservation(session_factory, order_id).status == "rejected"
 
 
 def test_a_cancellation_that_overtakes_its_order_placed_prevents_the_reservation(session_factory):
@@ -111,21 +120,23 @@ def test_a_cancellation_that_overtakes_its_order_placed_prevents_the_reservation
     assert reservation(session_factory, order_id).status == "cancelled"
     apply(session_factory, on_order_placed, order_event("order.placed", [(mug.id, 2)], order_id=order_id))
     assert get_product(session_factory, mug.id).stock == 5
-    [rejected] = outbox(session_factory, "catalog.stock.rejected")
-    assert (rejected.data.order_id, rejected.data.reason) == (order_id, "order was cancelled")
+    [answer] = outbox(session_factory, "catalog.stock.rejected")
+    rejected = answer.data_as(StockRejected)
+    assert (rejected.order_id, rejected.reason) == (order_id, "order was cancelled")
     assert reservation(session_factory, order_id).status == "rejected"
 
 
 def test_the_consumer_reserves_and_releases_through_the_broker(session_factory, amqp_url, namespace):
     mug = add_product(session_factory, stock=4)
     placed = order_event("order.placed", [(mug.id, 3)])
-    cancelled = order_event("order.cancelled", [(mug.id, 3)], order_id=placed.data.id, version=3)
+    order_id = placed.data_as(OrderState).id
+    cancelled = order_event("order.cancelled", [(mug.id, 3)], order_id=order_id, version=3)
     with running_consumer(system=SYSTEM, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory):
         publish_event(amqp_url, namespace, placed)
         publish_event(amqp_url, namespace, placed)  # a duplicate delivery: the inbox drops it
         wait_for(lambda: get_product(session_factory, mug.id).stock == 1, message="the reservation")
         publish_event(amqp_url, namespace, cancelled)
-        wait_for(lambda: reservation(session_factory, placed.data.id).status == "released", message="the release")
+        wait_for(lambda: reservation(session_factory, order_id).status == "released", message="the release")
         wait_for(lambda: _inbox_count(session_factory) == 2, message="both events in the inbox")
     assert get_product(session_factory, mug.id).stock == 4
     assert [e.type for e in outbox(session_factory)][1:] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared_contracts.catalog import ProductState
 from systems.catalog.products.queries import PER_PAGE
 from systems.catalog.sales.models import ProductSales
 from tests.catalog.conftest import add_product, csrf_token, get_product, outbox
@@ -88,7 +89,8 @@ def test_new_product_form_creates_and_publishes(client, mint_token, session_fact
     assert response.status_code == 302
     [event] = outbox(session_factory)
     assert event.type == "catalog.product.created"
-    assert (event.data.sku, event.data.price_cents, event.data.currency, event.data.stock) == (
+    created = event.data_as(ProductState)
+    assert (created.sku, created.price_cents, created.currency, created.stock) == (
         "BOWL-7",
         1890,
         "EUR",

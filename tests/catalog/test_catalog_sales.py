@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared_contracts.order import OrderState
 from systems.catalog.products.queries import units_sold
 from systems.catalog.sales.reactive.on_order_cancelled import on_order_cancelled
 from systems.catalog.sales.reactive.on_order_confirmed import on_order_confirmed
@@ -25,7 +26,7 @@ def test_confirmed_orders_count_once_per_order(session_factory):
     apply(
         session_factory,
         on_order_confirmed,
-        order_event("order.confirmed", [(mug, 2), (pot, 1)], order_id=confirmed.data.id, version=2),
+        order_event("order.confirmed", [(mug, 2), (pot, 1)], order_id=confirmed.data_as(OrderState).id, version=2),
     )
     apply(session_factory, on_order_confirmed, order_event("order.confirmed", [(mug, 5)], version=2))
     assert (sold(session_factory, mug), sold(session_factory, pot)) == (7, 1)
@@ -40,7 +41,7 @@ def test_cancelling_a_counted_order_takes_it_out_once(session_factory):
         apply(
             session_factory,
             on_order_cancelled,
-            order_event("order.cancelled", [(mug, 3)], order_id=confirmed.data.id, version=3),
+            order_event("order.cancelled", [(mug, 3)], order_id=confirmed.data_as(OrderState).id, version=3),
         )
     assert sold(session_factory, mug) == 1
 

@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from federation.db import make_engine, make_session_factory
 from federation.migrations import upgrade
 from federation.settings import Settings
 from federation.topology import Names
+from shared_contracts.order import OrderState
 from systems.catalog.inventory.models import Reservation, ReservationLine
 from systems.catalog.system import SYSTEM
 from tests.catalog.conftest import add_product, get_product, order_event, outbox
@@ -77,13 +79,9 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
         for event in orders:
             publish_event(amqp_url, namespace, event)
         for event in orders[:5]:  # re-published with new event ids: must not reserve again
-            publish_event(
-                amqp_url,
-                namespace,
-                order_event(
-                    "order.placed", [(l.product_id, l.quantity) for l in event.data.lines], order_id=event.data.id
-                ),
-            )
+            order = event.data_as(OrderState)
+            lines = [(line.product_id, line.quantity) for line in order.lines]
+            publish_event(amqp_url, namespace, order_event("order.placed", lines, order_id=order.id))
         wait_for(lambda: answered(session_factory) == ORDERS, timeout=45, message="every order answered")
         wait_for(lambda: queue_depth(amqp_url, inbox) == 0, timeout=30, message="the queue to drain")
     finally:
@@ -93,7 +91,7 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
     assert exit_codes == [0, 0]
 
     with session_factory() as session:
-        held = Counter()
+        held: Counter[uuid.UUID] = Counter()
         for line in session.scalars(select(ReservationLine).join(Reservation).where(Reservation.status == "reserved")):
             held[line.product_id] += line.quantity
     for product_id, stock in initial.items():
@@ -103,7 +101,7 @@ def test_two_workers_never_oversell(data_dir, postgres_url, amqp_url, namespace)
         versions = [e.aggregate_version for e in outbox(session_factory) if e.aggregate_id == str(product_id)]
         assert versions == list(range(1, product.version + 1))
     answers = [e for e in outbox(session_factory) if e.type.startswith("catalog.stock.")]
-    assert sorted(e.aggregate_id for e in answers) == sorted(str(e.data.id) for e in orders)
+    assert sorted(e.aggregate_id for e in answers) == sorted(str(e.data_as(OrderState).id) for e in orders)
     assert any(e.type == "catalog.stock.rejected" for e in answers) and any(
         e.type == "catalog.stock.reserved" for e in answers
     )

@@ -14,7 +14,7 @@ from tests.e2e.federation_processes import free_port
 
 
 def docker_available() -> bool:
-    """Is a Docker engine reachable?"""
+    """Whether a Docker engine is reachable."""
     return bool(shutil.which("docker")) and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
@@ -22,6 +22,7 @@ class ContainerBroker:
     """rabbitmq:3.13-management on a free 127.0.0.1 port; restart, pause and unpause it at will."""
 
     def __init__(self) -> None:
+        """Start the container and wait until it accepts connections."""
         port = free_port()  # fixed, not ephemeral: Docker would pick a new ephemeral port on every restart
         self.container = subprocess.run(
             ["docker", "run", "-d", "-p", f"127.0.0.1:{port}:5672", "rabbitmq:3.13-management"],

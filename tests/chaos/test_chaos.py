@@ -1,5 +1,6 @@
-"""Chaos: steady writes in all three systems while the broker restarts and freezes, workers are SIGKILLed, and
-duplicates, stale versions and poison are injected; then every replica must equal its source.
+"""Chaos: steady writes in all three systems under faults, then every replica must equal its source.
+
+The broker restarts and freezes, workers are SIGKILLed, and duplicates, stale versions and poison are injected.
 
 Bounded by SCS_CHAOS_SECONDS of load (default 40; run longer with e.g. `SCS_CHAOS_SECONDS=300 python -m pytest
 tests/chaos -s`). Prints a one-screen report and writes test-artifacts/chaos-report.json.
@@ -17,6 +18,7 @@ import uuid
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pika
 import pytest
@@ -53,6 +55,7 @@ class Load:
     """Writes in all three systems over HTTP at a steady pace, counting what each system answered."""
 
     def __init__(self, federation: Federation, admin: dict, customers: list[dict], products: list[str]) -> None:
+        """Prepare the load on `federation` with these accounts and products; starting `thread` begins it."""
         self.federation, self.admin, self.customers, self.products = federation, admin, customers, products
         self.random = random.Random(42)
         self.statuses: Counter[str] = Counter()
@@ -103,7 +106,9 @@ class Load:
 
     def _order(self) -> None:
         customer = self.random.choice(self.customers)
-        lines = [{"product_id": p, "quantity": self.random.randint(1, 3)} for p in self.random.sample(self.products, 2)]
+        lines: list[dict[str, Any]] = [
+            {"product_id": p, "quantity": self.random.randint(1, 3)} for p in self.random.sample(self.products, 2)
+        ]
         response = self._record(
             "order",
             requests.post(
@@ -326,7 +331,8 @@ def _print_report(report: dict, capsys) -> None:
             print(f"fault: {fault}")
         print(f"converged in {report['seconds_to_converge']}s; records compared: {report['records_compared']}")
         print(
-            f"lost: {report['lost']}  regressed: {report['regressed']}  doubled: {report['doubled']}  differing: {report['differing']}"
+            f"lost: {report['lost']}  regressed: {report['regressed']}  "
+            f"doubled: {report['doubled']}  differing: {report['differing']}"
         )
         for system, reasons in report["dead_letters"].items():
             print(f"dead letters in {system}: {len(reasons)}" + "".join(f"\n  - {r[:110]}" for r in reasons))

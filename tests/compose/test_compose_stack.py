@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.compose, pytest.mark.timeout(1500)]
 
 
 def _docker_available() -> bool:
-    """Is there a Docker engine and the compose CLI?"""
+    """Whether there is a Docker engine and the compose CLI."""
     if not shutil.which("docker-compose") or not shutil.which("docker"):
         return False
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0

@@ -1,0 +1,1 @@
+"""Contract tests: the event registry, schemas, AsyncAPI, compatibility and every consumer against its producer."""

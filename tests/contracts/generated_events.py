@@ -60,7 +60,8 @@ KNOWN_KEYWORDS = frozenset(
 )
 #: Values of properties a newer producer might add: consumers must ignore them.
 UNKNOWN_VALUES = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
-#: Bounded, deterministic runs: the same examples every time, no example database, no shrinking (a failure shows its events as drawn, at once).
+#: Bounded, deterministic runs: the same examples every time, no example database, no shrinking (a failure shows its
+#: events as drawn, at once).
 BOUNDED = settings(
     max_examples=5,
     derandomize=True,
@@ -82,7 +83,8 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrate
             node = node[part]
         return from_schema(node, root)
     if "anyOf" in schema or "oneOf" in schema:
-        return st.one_of([from_schema(option, root) for option in schema.get("anyOf", schema.get("oneOf"))])
+        options = schema["anyOf"] if "anyOf" in schema else schema["oneOf"]
+        return st.one_of([from_schema(option, root) for option in options])
     if "const" in schema:
         return st.just(schema["const"])
     if "enum" in schema:
@@ -164,7 +166,7 @@ def migrated_database(system: System, directory: Path, template: Path | None = N
 
 
 def apply_generated_streams(system: System, event_type: str, database_url: str, data_dir: Path) -> Counter[str]:
-    """Apply generated event streams ending in `event_type` through the system's consumer; any error but EventRejected propagates."""
+    """Apply generated event streams ending in `event_type` through the system's consumer; errors but EventRejected propagate."""
     settings_ = Settings.from_env(system.name, {"SCS_DATA_DIR": str(data_dir)})
     engine = make_engine(database_url)
     consumer = build_consumer(system, settings_, make_session_factory(engine))

@@ -72,7 +72,8 @@ def test_retyping_a_field_fails() -> None:
     problems = _gate_with("catalog.product.created.v1.json", retyped)
     assert problems == [
         (
-            f"catalog.product.created v1: property 'stock' changed type from integer to string — breaks consumer {PRODUCT_READER}; "
+            "catalog.product.created v1: property 'stock' changed type from integer to string — "
+            f"breaks consumer {PRODUCT_READER}; "
             "publish the change as catalog.product.created schema_version 2 and keep v1 until every consumer reads it"
         )
     ]

@@ -40,6 +40,7 @@ class Federation:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Pick a free port per system and create the log directory."""
         self.ports = {name: free_port() for name in SYSTEM_NAMES}
         self.log_dir = self.data_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -86,10 +87,10 @@ class Federation:
         argv = [sys.executable, "-m", "federation.cli", kind, system]
         if kind == "web":
             argv += ["--workers", "2", "--bind", f"127.0.0.1:{self.ports[system]}"]
-        log = open(self.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.processes[name] = subprocess.Popen(
+                argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         if kind == "web":
             self._await_healthy(system, name)
         else:

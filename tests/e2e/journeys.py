@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import requests
 
@@ -44,7 +45,7 @@ def create_product(
     federation: Federation, admin: dict, stock: int, name: str = "Enamel mug", price_cents: int = 1250
 ) -> str:
     """A new catalog product's id."""
-    body = {
+    body: dict[str, Any] = {
         "sku": f"E2E-{uuid.uuid4().hex[:8]}",
         "name": name,
         "description": "",
@@ -70,7 +71,7 @@ def copied_product(federation: Federation, product_id: str, headers: dict | None
 
 def place_order(federation: Federation, headers: dict, product_id: str, quantity: int) -> dict:
     """A new order, as the order system answered."""
-    body = {"lines": [{"product_id": product_id, "quantity": quantity}]}
+    body: dict[str, Any] = {"lines": [{"product_id": product_id, "quantity": quantity}]}
     response = requests.post(f"{federation.url('order')}/api/orders", json=body, headers=headers, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import Any
 
 import requests
 
@@ -28,7 +29,7 @@ def test_one_correlation_id_follows_a_checkout_through_all_three_systems(federat
     copied_product(federation, product_id)
 
     correlation_id = f"checkout-{uuid.uuid4().hex}"
-    body = {"lines": [{"product_id": product_id, "quantity": 1}]}
+    body: dict[str, Any] = {"lines": [{"product_id": product_id, "quantity": 1}]}
     placed = requests.post(
         f"{federation.url('order')}/api/orders",
         json=body,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -34,11 +35,13 @@ def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, na
         start_new_session=True,
     )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
+    output_pipe = process.stdout
+    assert output_pipe is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: lines.extend(iter(output_pipe.readline, "")), daemon=True)
     reader.start()
     try:
         for name in SYSTEM_NAMES:
-            wait_for(lambda name=name: _healthy(federation.url(name)), timeout=60, message=f"{name} to serve")
+            wait_for(functools.partial(_healthy, federation.url(name)), timeout=60, message=f"{name} to serve")
         wait_for(
             lambda: any("order: 2 demo record(s) added" in line for line in lines),
             timeout=90,

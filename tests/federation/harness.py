@@ -99,7 +99,7 @@ def publish_event(amqp_url: str, namespace: str, envelope: Envelope) -> None:
 def drain_queue(amqp_url: str, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
     """Take every message currently in `queue` (acked), with its properties."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-    messages = []
+    messages: list[tuple[pika.BasicProperties, bytes]] = []
     try:
         channel = connection.channel()
         while True:
@@ -134,6 +134,6 @@ def copy_of(session_factory, product_id: str) -> ProductCopy | None:
 
 
 def applied(session_factory, envelope) -> bool:
-    """Has the consumer recorded this event in its inbox?"""
+    """Whether the consumer has recorded this event in its inbox."""
     with session_factory() as session:
         return session.get(InboxMessage, ("sample", str(envelope.id))) is not None

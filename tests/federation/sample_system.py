@@ -14,6 +14,7 @@ from federation.consumer import EventRejected
 from federation.replica import upsert_if_newer
 from federation.systems import System
 from shared_contracts import Envelope
+from shared_contracts.catalog import ProductState
 
 
 class SampleBase(DeclarativeBase):
@@ -44,7 +45,7 @@ class ProductCopy(SampleBase):
 
 def on_product_changed(session: Session, event: Envelope) -> None:
     """Upsert the copy if newer; names trigger the failure paths the tests need."""
-    data = event.data
+    data = event.data_as(ProductState)
     if data.name == "always-fails":
         raise RuntimeError("this handler always fails")
     if data.name == "fails-until-fixed" and not Path(os.environ.get("SAMPLE_FIXED_MARKER", "/nonexistent")).exists():

@@ -84,7 +84,8 @@ def test_killed_before_ack_redelivers_and_applies_once(tmp_path, sqlite_url, amq
     try:
         wait_for(lambda: _copy_exists(factory, product_id), timeout=30, message="the redelivered event")
         with factory() as session:
-            assert session.get(ProductCopy, product_id).handled_count == 1
+            copy = session.get(ProductCopy, product_id)
+            assert copy is not None and copy.handled_count == 1
             assert session.scalar(select(func.count()).select_from(InboxMessage)) == 1
     finally:
         second.send_signal(signal.SIGTERM)

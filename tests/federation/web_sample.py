@@ -40,7 +40,9 @@ def get_thing(thing_id: str):
 @admin_required
 def admin_only():
     """An API route for admins."""
-    return {"admin": current_identity().display_name}
+    identity = current_identity()
+    assert identity is not None, "admin_required has refused anonymous callers"
+    return {"admin": identity.display_name}
 
 
 WEB_SAMPLE = System(

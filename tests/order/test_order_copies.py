@@ -20,14 +20,18 @@ def handle(app, handler, event) -> None:
         session.commit()
 
 
-def customer(app, customer_id) -> CustomerCopy | None:
+def customer(app, customer_id) -> CustomerCopy:
     with session_factory(app)() as session:
-        return session.get(CustomerCopy, customer_id)
+        copy = session.get(CustomerCopy, customer_id)
+    assert copy is not None, f"no copy of customer {customer_id}"
+    return copy
 
 
-def product(app, product_id) -> ProductCopy | None:
+def product(app, product_id) -> ProductCopy:
     with session_factory(app)() as session:
-        return session.get(ProductCopy, product_id)
+        copy = session.get(ProductCopy, product_id)
+    assert copy is not None, f"no copy of product {product_id}"
+    return copy
 
 
 def test_the_customer_copy_takes_only_newer_versions(any_app):

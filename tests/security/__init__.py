@@ -1,0 +1,1 @@
+"""Security tests: web hardening, fuzzed APIs and poison messages, broker least privilege, key rotation."""

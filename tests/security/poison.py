@@ -49,7 +49,7 @@ def valid_message(event_type: str) -> Message:
 
 
 def is_poison(message: Message, handled_types: set[str]) -> bool:
-    """Would a consumer handling `handled_types` refuse this message (contract error or no handler)?"""
+    """Whether a consumer handling `handled_types` would refuse this message (contract error or no handler)."""
     try:
         envelope = from_amqp(message.body, message.properties)
     except ContractError:
@@ -59,8 +59,10 @@ def is_poison(message: Message, handled_types: set[str]) -> bool:
 
 @st.composite
 def mutated_messages(draw, event_types: list[str]) -> Message:
-    """A valid event of one of `event_types`, then one mutation: wrong types, missing fields, huge strings, unknown
-    type, wrong schema_version, mismatched properties, a foreign producer, bad data, not JSON or not an object.
+    """A valid event of one of `event_types`, then one mutation of it.
+
+    Wrong types, missing fields, huge strings, unknown type, wrong schema_version, mismatched properties, a foreign
+    producer, bad data, not JSON or not an object.
     """
     original = valid_message(draw(st.sampled_from(sorted(event_types))))
     document = json.loads(original.body)

@@ -28,8 +28,8 @@ from federation.topology import Names
 from shared_contracts import new_event
 from shared_contracts.examples import example_data
 from tests.conftest import (
-    TEST_RETRY_DELAYS_MS,
     BROKER_IN_CONTAINER,
+    TEST_RETRY_DELAYS_MS,
     delete_namespace,
     wait_for,
 )

@@ -1,5 +1,7 @@
-"""Poison messages through each system's real consumer and a real broker: none crashes the worker or changes the
-database, each lands in the dead-letter queue with a reason, and the next valid event still applies.
+"""Poison messages through each system's real consumer and a real broker: each is dead-lettered and harms nothing.
+
+None crashes the worker or changes the database, each lands in the dead-letter queue with a reason, and the next
+valid event still applies.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Web hardening of every system: security headers, no inline script, cookie flags, fresh token per log-in,
-no open redirect after log-in, 413 in the JSON error shape, log-in throttling, no account discovery through log-in.
+"""Web hardening of every system: headers, cookies, redirects, error shapes and log-in throttling.
+
+Security headers, no inline script, cookie flags, fresh token per log-in, no open redirect after log-in, 413 in the
+JSON error shape, log-in throttling, no account discovery through log-in.
 """
 
 from __future__ import annotations

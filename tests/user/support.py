@@ -54,7 +54,9 @@ def post_form(client, path: str, data: dict, *, page: str | None = None, **kwarg
 def make_admin(app: Flask, user_id: str) -> None:
     """Grant the admin role directly (the way `scs users add --admin` would have)."""
     with app.extensions["scs"].session_factory() as session:
-        set_admin(session, live_account(session, uuid.UUID(user_id)), True)
+        account = live_account(session, uuid.UUID(user_id))
+        assert account is not None, f"no live account {user_id}"
+        set_admin(session, account, True)
         session.commit()
 
 

@@ -6,7 +6,8 @@ import uuid
 from typing import Literal
 
 from sqlalchemy import Integer, String, Uuid
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from systems.catalog.base import Base
@@ -34,11 +35,16 @@ class CountedOrder(Base):
 
 def add_units(session: Session, product_id: uuid.UUID, units: int) -> None:
     """Add (or, negative, take away) units sold in one atomic upsert, safe with competing workers."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
-    statement = insert(ProductSales).values(product_id=product_id, units_sold=units)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ProductSales.product_id],
-            set_={"units_sold": ProductSales.units_sold + units},
+    values = {"product_id": product_id, "units_sold": units}
+    keys, change = [ProductSales.product_id], {"units_sold": ProductSales.units_sold + units}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(
+            postgresql_insert(ProductSales).values(values).on_conflict_do_update(index_elements=keys, set_=change)
         )
-    )
+    elif dialect == "sqlite":
+        session.execute(
+            sqlite_insert(ProductSales).values(values).on_conflict_do_update(index_elements=keys, set_=change)
+        )
+    else:
+        raise ValueError(f"no upsert for the {dialect} dialect")

@@ -23,6 +23,7 @@ class OrderRefused(Exception):
     """An order that cannot be placed or changed, with the HTTP status and details the API answers with."""
 
     def __init__(self, status: int, message: str, details: dict[str, Any] | None = None) -> None:
+        """Keep the status, message and details for the error answer."""
         super().__init__(message)
         self.status = status
         self.message = message

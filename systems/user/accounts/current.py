@@ -20,7 +20,9 @@ def account_required(view):
     @functools.wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        account = live_account(db_session(), current_identity().user_id)
+        identity = current_identity()
+        assert identity is not None, "login_required has refused anonymous callers"
+        account = live_account(db_session(), identity.user_id)
         if account is None:
             if request.path.startswith("/api/"):
                 raise ApiError(401, "This account no longer exists. Log in again.")

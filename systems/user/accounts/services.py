@@ -29,6 +29,7 @@ class AccountError(Exception):
     """Bad input for an account change: a message per field; `conflict` when the email is taken."""
 
     def __init__(self, errors: dict[str, str], *, conflict: bool = False) -> None:
+        """Keep the message per field, and whether the email is taken."""
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
         self.conflict = conflict

@@ -15,8 +15,10 @@ def keys() -> None:
 
 @keys.command("rotate")
 def rotate_keys() -> None:
-    """Generate a new signing key: it signs every new log-in at once; older public keys stay published, so tokens
-    they signed verify until they expire (retire a key by deleting its files once TOKEN_TTL has passed).
+    """Generate a new signing key, which signs every new log-in at once.
+
+    Older public keys stay published, so tokens they signed verify until they expire (retire a key by deleting its
+    files once TOKEN_TTL has passed).
     """
     settings = Settings.from_env("user")
     key = generate_signing_key(settings.keys_dir, public_dir=settings.public_keys_dir)

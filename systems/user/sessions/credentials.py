@@ -28,6 +28,7 @@ class Throttled(Exception):
     """Too many recent failures; try again after `minutes`."""
 
     def __init__(self, minutes: int) -> None:
+        """Say in the message how many minutes to wait."""
         unit = "minute" if minutes == 1 else "minutes"
         super().__init__(f"Too many attempts, try again in {minutes} {unit}.")
         self.minutes = minutes
@@ -38,7 +39,8 @@ def authenticate(session: Session, email: str, password: str, client_ip: str) ->
     email = normalise_email(email)
     _refuse_if_throttled(session, email, client_ip)
     user = account_by_email(session, email)
-    if not verify_password(user.password_hash if user else None, password):
+    verified = verify_password(user.password_hash if user else None, password)  # also for no account: same timing
+    if user is None or not verified:
         _record_failure(session, email, client_ip)
         raise BadCredentials(BAD_CREDENTIALS)
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
@@ -47,10 +49,13 @@ def authenticate(session: Session, email: str, password: str, client_ip: str) ->
 
 def confirm_password(session: Session, user: User, password: str, client_ip: str) -> bool:
     """Is this the account's current password? Failures count towards the same throttle as log-ins."""
-    _refuse_if_throttled(session, user.email, client_ip)
+    email = user.email
+    if email is None:  # a deleted account's tombstone has no credentials
+        return False
+    _refuse_if_throttled(session, email, client_ip)
     if verify_password(user.password_hash, password):
         return True
-    _record_failure(session, user.email, client_ip)
+    _record_failure(session, email, client_ip)
     return False
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response
 
 from federation.auth import COOKIE_NAME, sign_token
 from federation.keys import current_signing_key
@@ -17,6 +18,8 @@ TOKEN_TTL = timedelta(hours=8)
 
 def issue_token(user: User) -> tuple[str, datetime]:
     """A new token for `user`, signed with the current key, and when it expires."""
+    if user.display_name is None:
+        raise ValueError("a deleted account gets no token")
     settings = runtime().settings
     token = sign_token(
         current_signing_key(settings.keys_dir, settings.public_keys_dir),
@@ -52,7 +55,7 @@ def clear_token_cookie(response: Response) -> Response:
 
 
 def safe_next(url: str | None) -> str:
-    """Where to go after log-in: a local path, or a page of this host or of one of our systems; never elsewhere (open redirect)."""
+    """Where to go after log-in: a local path, or a page of this host or of our systems; never elsewhere (open redirect)."""
     if not url or any(char == "\\" or ord(char) < 32 for char in url):
         return "/"
     if url.startswith("/") and not url.startswith("//"):

@@ -13,7 +13,7 @@ from systems.catalog.products.events import record_change
 
 def on_order_cancelled(session: Session, event: Envelope) -> None:
     """Release a reserved order's stock; remember a cancellation that overtook its order.placed so it is never reserved."""
-    order: OrderState = event.data
+    order = event.data_as(OrderState)
     reservation = session.get(Reservation, order.id, with_for_update=True)
     if reservation is None:
         session.add(Reservation(order_id=order.id, status="cancelled", reason="order was cancelled"))

@@ -21,7 +21,7 @@ MAX_REASON = 1000
 
 def on_order_placed(session: Session, event: Envelope) -> None:
     """Reserve the order's quantities atomically; an order already answered (or cancelled first) is not reserved again."""
-    order: OrderState = event.data
+    order = event.data_as(OrderState)
     reservation = session.get(Reservation, order.id, with_for_update=True)
     if reservation is not None:
         if reservation.status == "cancelled":

@@ -11,7 +11,7 @@ from systems.catalog.sales.models import CountedOrder, add_units
 
 def on_order_cancelled(session: Session, event: Envelope) -> None:
     """Subtract a counted order's quantities; an order never counted is remembered so a late order.confirmed is ignored."""
-    order: OrderState = event.data
+    order = event.data_as(OrderState)
     counted = session.get(CountedOrder, order.id, with_for_update=True)
     if counted is None:
         session.add(CountedOrder(order_id=order.id, status="cancelled"))

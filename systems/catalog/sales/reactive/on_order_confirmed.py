@@ -11,7 +11,7 @@ from systems.catalog.sales.models import CountedOrder, add_units
 
 def on_order_confirmed(session: Session, event: Envelope) -> None:
     """Add each line's quantity to its product's units sold, unless the order was counted or cancelled before."""
-    order: OrderState = event.data
+    order = event.data_as(OrderState)
     if session.get(CountedOrder, order.id) is not None:
         return
     session.add(CountedOrder(order_id=order.id, status="counted"))

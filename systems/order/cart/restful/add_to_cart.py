@@ -6,11 +6,12 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
 from systems.order.base import utcnow
 from systems.order.cart.forms import QuantityForm
 from systems.order.cart.models import MAX_QUANTITY, CartLine
+from systems.order.customer import current_customer_id
 from systems.order.products_copy.freshness import catalog_data_as_of
 from systems.order.products_copy.models import ProductCopy
 
@@ -26,7 +27,7 @@ def add_to_cart(product_id: uuid.UUID):
         flash(f"{product.name} has been discontinued and can no longer be ordered.", "error")
         return redirect(url_for("show_product", product_id=product_id))
     form = QuantityForm()
-    customer_id = current_identity().user_id
+    customer_id = current_customer_id()
     line = session.get(CartLine, (customer_id, product_id))
     in_cart = line.quantity if line else 0
     valid = form.validate_on_submit()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from sqlalchemy import delete
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
 from systems.order.cart.forms import CheckoutForm
 from systems.order.cart.models import CartLine, lines_of
+from systems.order.customer import current_customer_id
 from systems.order.orders.services import OrderRefused, place
 
 
@@ -20,7 +21,7 @@ def checkout_cart():
         flash("The checkout form was incomplete; please press “Place order” again.", "error")
         return redirect(url_for("show_cart"))
     session = db_session()
-    customer_id = current_identity().user_id
+    customer_id = current_customer_id()
     lines = lines_of(session, customer_id)
     try:
         order, created = place(

@@ -6,16 +6,17 @@ import uuid
 
 from flask import flash, redirect, url_for
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
 from systems.order.cart.models import CartLine
+from systems.order.customer import current_customer_id
 
 
 @login_required
 def remove_from_cart(product_id: uuid.UUID):
     """Delete the cart line (a line already gone is fine: the cart looks as asked)."""
     session = db_session()
-    line = session.get(CartLine, (current_identity().user_id, product_id))
+    line = session.get(CartLine, (current_customer_id(), product_id))
     if line is not None:
         name = line.product.name
         session.delete(line)

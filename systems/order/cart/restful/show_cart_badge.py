@@ -1,4 +1,4 @@
-"""GET /fragments/v1/cart-badge: the cart link with its item count, for the navigation bar of every system (included client-side)."""
+"""GET /fragments/v1/cart-badge: the cart link with its item count, for every system's navigation bar (included client-side)."""
 
 from __future__ import annotations
 

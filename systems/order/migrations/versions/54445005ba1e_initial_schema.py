@@ -1,4 +1,4 @@
-"""initial schema
+"""Initial schema.
 
 Revision ID: 54445005ba1e
 Revises:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from shared_contracts import Envelope
+from shared_contracts.catalog import StockRejected
 from systems.order.orders.events import publish_state
 from systems.order.orders.models import REJECTED
 from systems.order.orders.saga import pending_order_for_update
@@ -17,7 +18,7 @@ def on_stock_rejected(session: Session, event: Envelope) -> None:
 
     A cancelled order stays cancelled; an unknown or already settled one is refused.
     """
-    rejection = event.data
+    rejection = event.data_as(StockRejected)
     order = pending_order_for_update(session, rejection.order_id, "stock rejection")
     if order is None:
         return

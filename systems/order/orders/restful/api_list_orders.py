@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
+from systems.order.customer import current_customer_id
 from systems.order.orders.events import order_json
 from systems.order.orders.queries import orders_of
 
@@ -11,4 +12,4 @@ from systems.order.orders.queries import orders_of
 @login_required
 def api_list_orders():
     """The caller's orders, newest first."""
-    return {"items": [order_json(order) for order in orders_of(db_session(), current_identity().user_id)]}
+    return {"items": [order_json(order) for order in orders_of(db_session(), current_customer_id())]}

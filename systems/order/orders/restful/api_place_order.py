@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.errors import ApiError
 from federation.web import db_session
+from systems.order.customer import current_customer_id
 from systems.order.orders.events import order_json
 from systems.order.orders.requests import read_place_order_request
 from systems.order.orders.services import OrderRefused, place
@@ -16,7 +17,7 @@ def api_place_order():
     requested, key = read_place_order_request()
     session = db_session()
     try:
-        order, created = place(session, current_identity().user_id, requested, key)
+        order, created = place(session, current_customer_id(), requested, key)
     except OrderRefused as refused:
         raise ApiError(refused.status, refused.message, details=refused.details) from None
     session.commit()

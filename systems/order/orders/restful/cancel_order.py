@@ -6,8 +6,9 @@ import uuid
 
 from flask import abort, flash, redirect, url_for
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
+from systems.order.customer import current_customer_id
 from systems.order.orders.services import OrderRefused, cancel, own_order_for_update
 
 
@@ -15,7 +16,7 @@ from systems.order.orders.services import OrderRefused, cancel, own_order_for_up
 def cancel_order(order_id: uuid.UUID):
     """Cancel the customer's pending or confirmed order; otherwise say why not. Back to the order page either way."""
     session = db_session()
-    order = own_order_for_update(session, order_id, current_identity().user_id)
+    order = own_order_for_update(session, order_id, current_customer_id())
     if order is None:
         abort(404, "No such order.")
     try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import render_template
 
-from federation.auth import current_identity, login_required
+from federation.auth import login_required
 from federation.web import db_session
+from systems.order.customer import current_customer_id
 from systems.order.orders.queries import orders_of
 
 
 @login_required
 def list_orders():
     """The logged-in customer's orders, newest first, with their status."""
-    return render_template("list_orders.html", orders=orders_of(db_session(), current_identity().user_id))
+    return render_template("list_orders.html", orders=orders_of(db_session(), current_customer_id()))

@@ -6,12 +6,13 @@ from sqlalchemy.orm import Session
 
 from federation.replica import upsert_if_newer
 from shared_contracts import Envelope
+from shared_contracts.catalog import ProductState
 from systems.order.products_copy.models import ProductCopy
 
 
 def on_product_changed(session: Session, event: Envelope) -> None:
     """Upsert the product from its full state, unless the copy already holds a newer version."""
-    product = event.data
+    product = event.data_as(ProductState)
     upsert_if_newer(
         session,
         ProductCopy,

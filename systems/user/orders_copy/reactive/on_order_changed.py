@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from federation.consumer import EventRejected
 from federation.replica import upsert_if_newer
 from shared_contracts import Envelope
+from shared_contracts.order import OrderState
 from systems.user.accounts.models import User
 from systems.user.orders_copy.models import OrderCopy
 
@@ -20,7 +21,7 @@ STATUS_OF_EVENT = {
 
 def on_order_changed(session: Session, event: Envelope) -> None:
     """Upsert the order if this event is newer than the copy; orders of deleted accounts are not kept."""
-    order = event.data
+    order = event.data_as(OrderState)
     if event.aggregate_id != str(order.id):
         raise EventRejected(f"aggregate_id {event.aggregate_id} is not the order id {order.id}")
     expected = STATUS_OF_EVENT[event.type]
