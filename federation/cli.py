@@ -75,8 +75,6 @@ def web(system: str, workers: int, bind: str | None) -> None:
     """Serve SYSTEM's web UI and JSON API with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
-    from federation.web import create_system_app
-
     settings = _prepare_process(system, "web")
     options = {
         "bind": bind or f"127.0.0.1:{settings.port}",
@@ -94,6 +92,8 @@ def web(system: str, workers: int, bind: str | None) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
+            from federation.web import create_system_app  # imports prometheus_client: only once its dir is set
+
             return create_system_app(load_system(system))
 
     _Server().run()
