@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 
+from federation.provenance import broker_user
 from federation.systems import System
 from federation.topology import Names, Subscription, consumer_declaration
 
@@ -39,7 +40,11 @@ def definitions(
     vhost: str = "/",
     namespace: str = "",
 ) -> dict:
-    """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings)."""
+    """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings).
+
+    `passwords` is keyed by ADMIN_USER and system name; each system's user is named `broker_user(system, namespace)`,
+    the name its consumers' producer check expects (federation/provenance.py).
+    """
     names = Names(namespace)
     exchanges: dict[str, str] = {names.events_exchange(system.name): "topic" for system in systems}
     queues: dict[str, dict] = {}
@@ -65,13 +70,15 @@ def definitions(
     for system in systems:
         users.append(
             {
-                "name": system.name,
+                "name": broker_user(system.name, namespace),
                 "password_hash": password_hash(passwords[system.name]),
                 "hashing_algorithm": "rabbit_password_hashing_sha256",
                 "tags": [],
             }
         )
-        permissions.append({"user": system.name, "vhost": vhost, **permissions_for(system, namespace)})
+        permissions.append(
+            {"user": broker_user(system.name, namespace), "vhost": vhost, **permissions_for(system, namespace)}
+        )
     return {
         "users": users,
         "vhosts": [{"name": vhost}],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,6 +14,18 @@ from federation.correlation import current_correlation_id
 from federation.outbox_watch import announce
 from federation.runtime_models import OutboxMessage
 from shared_contracts import Envelope, new_event
+
+_rebuild_for: ContextVar[str | None] = ContextVar("scs_rebuild_for", default=None)
+
+
+@contextmanager
+def rebuilding(system: str) -> Iterator[None]:
+    """Within the block, events added ask `system`'s consumer to replace its copy whatever versions it holds."""
+    token = _rebuild_for.set(system)
+    try:
+        yield
+    finally:
+        _rebuild_for.reset(token)
 
 
 def add(
@@ -38,6 +52,7 @@ def add(
             aggregate_id=envelope.aggregate_id,
             correlation_id=envelope.correlation_id,
             body=envelope.to_json_bytes().decode(),
+            rebuild_for=_rebuild_for.get(),
         )
     )
     announce(session)

@@ -21,7 +21,7 @@ from federation.auth import TokenVerifier, admin_required, current_identity, log
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
-from federation.relay import outbox_backlog
+from federation.outbox_parking import outbox_problem
 from federation.routing import register_routes
 from federation.settings import Settings
 from federation.status import system_status
@@ -121,10 +121,16 @@ def _shared_blueprint() -> Blueprint:
 
     @blueprint.get("/readyz")
     def readyz():
-        """The database answers, the broker accepts connections and the outbox is not piling up."""
-        checks = {"database": _database_ready(), "broker": _broker_ready(), "outbox": _outbox_within_bound()}
-        ready = all(checks.values())
-        return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+        """The database answers, the broker accepts connections, and the outbox neither piles up nor holds parked rows."""
+        problems = {"database": _database_problem(), "broker": _broker_problem(), "outbox": _outbox_problem()}
+        reasons = {name: reason for name, reason in problems.items() if reason is not None}
+        body: dict[str, object] = {
+            "status": "not ready" if reasons else "ready",
+            "checks": {name: reason is None for name, reason in problems.items()},
+        }
+        if reasons:
+            body["reasons"] = reasons
+        return jsonify(body), 503 if reasons else 200
 
     @blueprint.get("/_status")
     @admin_required
@@ -141,33 +147,33 @@ def _shared_blueprint() -> Blueprint:
     return blueprint
 
 
-def _database_ready() -> bool:
-    """Can we run a query?"""
+def _database_problem() -> str | None:
+    """Why no query runs, if none does."""
     try:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+        return None
+    except Exception as error:
+        return f"database unreachable ({error.__class__.__name__})"
 
 
-def _outbox_within_bound() -> bool:
-    """Is the outbox backlog below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up makes the system unready)?"""
+def _outbox_problem() -> str | None:
+    """Parked rows, a backlog over SCS_READY_MAX_OUTBOX_BACKLOG, or an event waiting too long (a stuck relay)."""
     try:
         with runtime().read_session_factory() as session:
-            return outbox_backlog(session) < runtime().settings.ready_max_outbox_backlog
-    except Exception:
-        return False
+            return outbox_problem(session, runtime().settings)
+    except Exception as error:
+        return f"outbox unreadable ({error.__class__.__name__})"
 
 
-def _broker_ready() -> bool:
-    """Does the broker's port accept a TCP connection?"""
+def _broker_problem() -> str | None:
+    """Why the broker's port accepts no TCP connection, if it does not."""
     url = urlparse(runtime().settings.amqp_url)
     try:
         with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
-            return True
-    except OSError:
-        return False
+            return None
+    except OSError as error:
+        return f"broker unreachable at {url.hostname or 'localhost'}:{url.port or 5672} ({error.__class__.__name__})"
 
 
 def _install_request_hooks(app: Flask) -> None:
@@ -181,9 +187,11 @@ def _install_request_hooks(app: Flask) -> None:
     @app.after_request
     def _observe(response):
         elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
+        endpoint = metrics.endpoint_label(request.endpoint)
         system = runtime().system.name
-        metrics.HTTP_REQUESTS.labels(system, endpoint, request.method, str(response.status_code)).inc()
+        metrics.HTTP_REQUESTS.labels(
+            system, endpoint, metrics.method_label(request.method), str(response.status_code)
+        ).inc()
         metrics.HTTP_LATENCY.labels(system, endpoint).observe(elapsed)
         log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
         return response
