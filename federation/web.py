@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_te
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from federation import errors, metrics
 from federation.auth import TokenVerifier, admin_required, current_identity, login_url
@@ -79,6 +80,9 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         read_session_factory=make_session_factory(read_only(engine)),
         verifier=TokenVerifier(settings),
     )
+    if settings.trusted_proxies:  # behind N proxies that set X-Forwarded-For and -Proto: the client and scheme they saw
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
@@ -209,7 +213,7 @@ def _install_request_hooks(app: Flask) -> None:
             + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
             + "; form-action 'self' "
             + " ".join(runtime().settings.system_urls.values())
-            + "; frame-ancestors 'none'",
+            + "; frame-ancestors 'none'; base-uri 'none'",
         )
         return response
 
