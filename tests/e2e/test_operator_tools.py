@@ -155,6 +155,11 @@ def _applied_by_order(order, event_id: str) -> bool:
         return session.get(InboxMessage, ("order", event_id)) is not None
 
 
+def _published(catalog, event_id: str) -> bool:
+    row = _outbox_row(catalog, event_id)
+    return row is not None and row.published_at is not None
+
+
 def _outbox_row(catalog, event_id: str) -> OutboxMessage | None:
     with catalog() as session:
         return session.scalars(select(OutboxMessage).where(OutboxMessage.event_id == event_id)).one_or_none()
@@ -200,7 +205,7 @@ def test_an_unpublishable_row_is_parked_shown_and_retried_or_discarded_while_the
         )
         session.commit()
     assert "put 1 parked row(s) of catalog back in line" in federation.scs("outbox", "retry", "catalog", stuck).stdout
-    wait_for(lambda: _outbox_row(catalog, stuck).published_at is not None, message="the repaired row published")
+    wait_for(lambda: _published(catalog, stuck), message="the repaired row published")
     wait_for(lambda: _applied_by_order(order, stuck), message="the repaired event applied")
 
     doomed = _inject_unpublishable(catalog)

@@ -131,4 +131,6 @@ def test_invented_methods_and_unknown_paths_add_no_metric_series(client):
     assert "ABCXYZ" not in metrics and "BREW" not in metrics and "invented" not in metrics
     requests = [line for line in metrics.splitlines() if line.startswith("scs_http_requests_total{")]
     assert any('method="other"' in line and 'status="405"' in line for line in requests)
-    assert any('endpoint="unmatched"' in line and 'method="GET"' in line and 'status="404"' in line for line in requests)
+    assert any(
+        'endpoint="unmatched"' in line and 'method="GET"' in line and 'status="404"' in line for line in requests
+    )

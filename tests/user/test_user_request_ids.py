@@ -8,6 +8,7 @@ from federation.systems import load_systems
 from federation.topology import Names
 from federation.worker import build_relay, subscriptions_of
 from shared_contracts import from_amqp
+from shared_contracts.user import UserState
 from systems.user.system import SYSTEM
 from tests.conftest import TEST_RETRY_DELAYS_MS
 from tests.federation.harness import drain_queue
@@ -46,7 +47,7 @@ def test_a_registration_with_200_accented_letters_as_request_id_is_published_and
 
     delivered = drain_queue(amqp_url, Names(namespace).inbox_queue("order"))  # the order system copies customers
     events = [from_amqp(body, {"message_id": p.message_id, "type": p.type}) for p, body in delivered]
-    assert [(e.type, e.data.email) for e in events] == [
+    assert [(e.type, e.data_as(UserState).email) for e in events] == [
         ("user.registered", "eve@example.org"),
         ("user.registered", "bob@example.org"),
     ]
