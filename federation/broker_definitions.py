@@ -8,6 +8,7 @@ import os
 import re
 from typing import Any
 
+from federation.provenance import broker_user
 from federation.systems import System
 from federation.topology import Names, Subscription, consumer_declaration
 
@@ -40,7 +41,11 @@ def definitions(
     vhost: str = "/",
     namespace: str = "",
 ) -> dict[str, Any]:
-    """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings)."""
+    """The definitions file content (users with hashed passwords, permissions, exchanges, queues, bindings).
+
+    `passwords` is keyed by ADMIN_USER and system name; each system's user is named `broker_user(system, namespace)`,
+    the name its consumers' producer check expects (federation/provenance.py).
+    """
     names = Names(namespace)
     exchanges: dict[str, str] = {names.events_exchange(system.name): "topic" for system in systems}
     queues: dict[str, dict[str, Any]] = {}
@@ -66,13 +71,15 @@ def definitions(
     for system in systems:
         users.append(
             {
-                "name": system.name,
+                "name": broker_user(system.name, namespace),
                 "password_hash": password_hash(passwords[system.name]),
                 "hashing_algorithm": "rabbit_password_hashing_sha256",
                 "tags": [],
             }
         )
-        permissions.append({"user": system.name, "vhost": vhost, **permissions_for(system, namespace)})
+        permissions.append(
+            {"user": broker_user(system.name, namespace), "vhost": vhost, **permissions_for(system, namespace)}
+        )
     return {
         "users": users,
         "vhosts": [{"name": vhost}],

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from federation.contracts_cli import contracts
+from federation.outbox_cli import outbox
 from federation.settings import Settings
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
@@ -192,7 +193,10 @@ def demo_data(wait: int) -> None:
 @main.command("broker-definitions")
 @click.option("--out", type=click.Path(dir_okay=False), default="-", help="file to write (default: standard output)")
 def broker_definitions(out: str) -> None:
-    """Write RabbitMQ definitions (topology, one least-privilege user per system) from SCS_<SYSTEM>_AMQP_PASSWORD."""
+    """Write RabbitMQ definitions (topology, one least-privilege user per system) from SCS_<SYSTEM>_AMQP_PASSWORD.
+
+    Honours SCS_NAMESPACE: exchange, queue and system user names, and the permissions, get its prefix.
+    """
     import json
 
     from federation.broker_definitions import ADMIN_USER, definitions
@@ -205,7 +209,8 @@ def broker_definitions(out: str) -> None:
     if missing:
         raise click.ClickException(f"set the broker passwords first: {', '.join(missing)}")
     passwords = {user: os.environ[variable] for user, variable in variables.items()}
-    document = definitions(load_systems(), passwords, Settings.from_env("user").retry_delays_ms)
+    settings = Settings.from_env("user")
+    document = definitions(load_systems(), passwords, settings.retry_delays_ms, namespace=settings.namespace)
     with click.open_file(out, "w") as handle:
         json.dump(document, handle, indent=2)
         handle.write("\n")
@@ -267,21 +272,29 @@ def _report_missing(wanted: tuple[str, ...], found: list[DeadLetter]) -> None:
 @main.command()
 @click.argument("system", type=SYSTEM_NAME)
 @click.option("--from", "producer", type=SYSTEM_NAME, required=True, help="the system whose data SYSTEM copies")
-def resync(system: str, producer: str) -> None:
+@click.option("--rebuild", is_flag=True, help="replace SYSTEM's copy whatever versions it holds (a copy pinned ahead)")
+def resync(system: str, producer: str, rebuild: bool) -> None:
     """Rebuild SYSTEM's copy of PRODUCER's data from a full re-publication."""
+    from federation.relay import BrokerUnavailable
+    from federation.relay_refusals import PublishRefused
     from federation.resync import resync as run_resync
 
     try:
-        count = run_resync(load_system(system), load_system(producer), Settings.from_env(producer))
+        count = run_resync(load_system(system), load_system(producer), Settings.from_env(producer), rebuild)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{producer} re-published {count} event(s); {system}'s worker applies them idempotently")
+    except (BrokerUnavailable, PublishRefused) as error:
+        raise click.ClickException(
+            f"re-published into {producer}'s outbox; its worker relays them ({error})"
+        ) from error
+    how = "replaces its copy with them" if rebuild else "applies them idempotently"
+    click.echo(f"{producer} re-published {count} event(s); {system}'s worker {how}")
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def status(as_json: bool) -> None:
-    """Per system: reachable, outbox backlog, queue depth, dead letters, replica freshness."""
+    """Per system: reachable, outbox backlog, parked outbox rows, queue depth, dead letters, replica freshness."""
     import dataclasses
     import json
 
@@ -291,13 +304,18 @@ def status(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(entry) for entry in report], indent=2))
         return
-    click.echo(f"{'system':<9}{'web':<6}{'db':<6}{'outbox':>8}{'inbox':>8}{'dlq':>6}  freshness (s since last event)")
+    click.echo(
+        f"{'system':<9}{'web':<6}{'db':<6}{'outbox':>8}{'parked':>8}{'inbox':>8}{'dlq':>6}  freshness (s since last event)"
+    )
     for entry in report:
         freshness = ", ".join(f"{p}: {s}" for p, s in sorted(entry.seconds_since_last_event.items())) or "-"
         click.echo(
             f"{entry.system:<9}{_yes(entry.web_reachable):<6}{_yes(entry.database_reachable):<6}"
-            f"{_num(entry.outbox_backlog):>8}{_num(entry.inbox_depth):>8}{_num(entry.dead_letters):>6}  {freshness}"
+            f"{_num(entry.outbox_backlog):>8}{_num(entry.outbox_parked):>8}{_num(entry.inbox_depth):>8}"
+            f"{_num(entry.dead_letters):>6}  {freshness}"
         )
+        if entry.outbox_parked:
+            click.echo(f"         ! {entry.outbox_parked} parked outbox row(s): scs outbox list {entry.system}")
         for error in entry.errors:
             click.echo(f"         ! {error}")
 
@@ -313,6 +331,7 @@ def _num(value: int | None) -> str:
 
 
 main.add_command(contracts)
+main.add_command(outbox)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, cast
+from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -20,7 +22,8 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
-from federation.replica import dialect_insert
+from federation.provenance import ProducerCheck
+from federation.replica import REBUILD_HEADER, dialect_insert, replacing_copies
 from federation.runtime_models import InboxMessage, utcnow
 from federation.topology import Names, Subscription, consumer_declaration, declare_with_aio_pika
 from shared_contracts import ContractError, Envelope, from_amqp
@@ -64,6 +67,7 @@ class EventConsumer:
         self.prefetch = prefetch
         self.passive_foreign = passive_foreign
         self.declaration = consumer_declaration(names, Subscription(system, sorted(handlers)), self.retry_delays_ms)
+        self.producers = ProducerCheck(system, names, amqp_url)
         self._channel: aio_pika.abc.AbstractRobustChannel | None = None
         self._arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self.ready = threading.Event()
@@ -79,7 +83,7 @@ class EventConsumer:
             queue = queues[self.names.inbox_queue(self.system)]
             applier = asyncio.create_task(self._apply_arrivals())
             tag = await queue.consume(self.handle)
-            log.info("consumer %s: consuming %s", self.system, queue.name)
+            log.info("consumer %s: consuming %s; %s", self.system, queue.name, self.producers.describe())
             self.ready.set()
             await stop.wait()
             await queue.cancel(tag)
@@ -113,6 +117,10 @@ class EventConsumer:
             except ContractError as error:
                 await self._dead_letter(message, f"contract: {error}")
                 continue
+            refusal = self.producers.refusal(envelope, message.exchange, message.user_id)
+            if refusal is not None:
+                await self._dead_letter(message, f"producer: {refusal}")
+                continue
             if not self.handlers.get(envelope.type):
                 await self._dead_letter(
                     message, f"no handler for event type {envelope.type!r} in system {self.system!r}"
@@ -122,9 +130,10 @@ class EventConsumer:
         if not ready:
             return
         envelopes = [envelope for _, envelope in ready]
+        rebuild = {envelope.id for message, envelope in ready if _rebuilds(message, self.system)}
         # The transaction runs on the event loop itself: it takes milliseconds, and handing each batch to a
         # thread cost more CPU than the work and doubled the consumer's tail latency (docs/performance.md).
-        outcomes = self.apply_batch(envelopes)
+        outcomes = self.apply_batch(envelopes, rebuild)
         for (message, envelope), outcome in zip(ready, outcomes, strict=True):
             bind_correlation_id(envelope.correlation_id)
             if isinstance(outcome, EventRejected):
@@ -146,18 +155,21 @@ class EventConsumer:
             raise outcome
         return outcome
 
-    def apply_batch(self, envelopes: list[Envelope]) -> list[bool | Exception]:
+    def apply_batch(self, envelopes: list[Envelope], rebuild: Collection[UUID] = ()) -> list[bool | Exception]:
         """Apply events in one transaction, or should one fail (or the commit) each in a transaction of its own.
 
-        So a failure undoes only its own event. Per event: True (applied), False (applied before: a duplicate) or
-        the exception its handler raised. The inbox rows commit together with the effects; the caller acks only
-        after this returned. (A savepoint per event did the same in one pass, but cost a third of the consumer's
-        CPU, for failures that are rare.)
+        So a failure undoes only its own event. Events whose id is in `rebuild` replace copy rows whatever version
+        they hold (`scs resync --rebuild`). Per event: True (applied), False (applied before: a duplicate) or the
+        exception its handler raised. The inbox rows commit together with the effects; the caller acks only after
+        this returned. (A savepoint per event did the same in one pass, but cost a third of the consumer's CPU, for
+        failures that are rare.)
         """
         if len(envelopes) > 1:
             try:
                 with self.session_factory() as session:
-                    outcomes: list[bool | Exception] = [self._apply_one(session, envelope) for envelope in envelopes]
+                    outcomes: list[bool | Exception] = [
+                        self._apply_one(session, envelope, envelope.id in rebuild) for envelope in envelopes
+                    ]
                     session.commit()
                 return outcomes
             except Exception as error:
@@ -167,25 +179,26 @@ class EventConsumer:
                     len(envelopes),
                     error,
                 )
-        return [self._apply_alone(envelope) for envelope in envelopes]
+        return [self._apply_alone(envelope, envelope.id in rebuild) for envelope in envelopes]
 
-    def _apply_alone(self, envelope: Envelope) -> bool | Exception:
+    def _apply_alone(self, envelope: Envelope, rebuild: bool) -> bool | Exception:
         """One event in a transaction of its own, its failure (even at commit) returned rather than raised."""
         try:
             with self.session_factory() as session:
-                outcome = self._apply_one(session, envelope)
+                outcome = self._apply_one(session, envelope, rebuild)
                 session.commit()
             return outcome
         except Exception as error:
             return error
 
-    def _apply_one(self, session: Session, envelope: Envelope) -> bool:
-        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises as its handler."""
+    def _apply_one(self, session: Session, envelope: Envelope, rebuild: bool = False) -> bool:
+        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises as handlers do."""
         bind_correlation_id(envelope.correlation_id)
         if not _record_in_inbox(session, self.system, envelope):
             return False
-        for handler in self.handlers[envelope.type]:
-            handler(session, envelope)
+        with replacing_copies() if rebuild else nullcontext():
+            for handler in self.handlers[envelope.type]:
+                handler(session, envelope)
         session.flush()
         return True
 
@@ -262,6 +275,12 @@ def _attempts_so_far(headers: Mapping[str, Any] | None) -> int:
     """How often the message was tried before, from its attempt header (0 when absent or not a count)."""
     value = (headers or {}).get(ATTEMPT_HEADER, 0)
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _rebuilds(message: AbstractIncomingMessage, system: str) -> bool:
+    """Whether the message is part of a rebuild of `system`'s copy (`scs resync --rebuild`)."""
+    value = (message.headers or {}).get(REBUILD_HEADER)
+    return (value.decode(errors="replace") if isinstance(value, bytes) else value) == system
 
 
 def _properties(message: AbstractIncomingMessage) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Logging for every process: JSON lines when not on a terminal, readable lines on one (SCS_LOG_FORMAT=json|text overrides).
 
 Each record carries the process name and the correlation id, so one grep follows a request across systems.
+A record is one line in either format: the text format escapes control characters (a request path with `%0a`
+cannot forge a line) and indents the lines of a traceback.
 """
 
 from __future__ import annotations
@@ -8,12 +10,29 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from datetime import UTC, datetime
+from types import TracebackType
 
 from federation.correlation import current_correlation_id
 
 READABLE = "%(asctime)s %(levelname)-7s %(process_name)s [%(correlation_id)s] %(name)s: %(message)s"
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional overrides and isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    r"""`text` with every control character written as an escape (`\n`, `\x1b`, `\u202e`)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    """The escape of one unsafe character."""
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 class _ContextFilter(logging.Filter):
@@ -27,6 +46,27 @@ class _ContextFilter(logging.Filter):
         record.__dict__["process_name"] = self.process_name
         record.__dict__["correlation_id"] = current_correlation_id() or "-"
         return True
+
+
+class ReadableLines(logging.Formatter):
+    """The text format: one line per record, whatever its message holds; tracebacks follow indented."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """The record's line, its control characters escaped."""
+        return escape_controls(super().formatMessage(record))
+
+    def formatException(self, ei: ExcInfo) -> str:
+        """The traceback, each of its lines indented, so none can pass for a record of its own."""
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        """The stack, indented like a traceback."""
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(text: str) -> str:
+    """Every line of `text` indented, its other control characters escaped."""
+    return "\n".join("    " + escape_controls(line) for line in text.splitlines())
 
 
 class JsonLines(logging.Formatter):
@@ -52,7 +92,7 @@ def configure_logging(process_name: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter(process_name))
     readable = os.environ.get("SCS_LOG_FORMAT", "text" if sys.stderr.isatty() else "json") == "text"
-    handler.setFormatter(logging.Formatter(READABLE) if readable else JsonLines())
+    handler.setFormatter(ReadableLines(READABLE) if readable else JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation.outbox_parking import WAITING, aware, count_parked
 from federation.runtime_models import InboxMessage, OutboxMessage
 
 HTTP_REQUESTS = Counter("scs_http_requests_total", "HTTP requests served", ["system", "endpoint", "method", "status"])
@@ -26,6 +27,18 @@ EVENTS_CONSUMED = Counter(
     "scs_events_consumed_total", "Events taken from the inbox queue, by outcome", ["system", "type", "outcome"]
 )
 CONSUMER_LATENCY = Histogram("scs_consumer_processing_seconds", "Time to apply one event", ["system", "type"])
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"
+
+
+def method_label(method: str) -> str:
+    """The request method as a label value: invented methods share one, so no client can add series at will."""
+    return method if method in KNOWN_METHODS else "other"
+
+
+def endpoint_label(endpoint: str | None) -> str:
+    """The route's endpoint as a label value: every path that matches no route shares one."""
+    return endpoint or UNMATCHED
 
 
 def exposition(session_factory: sessionmaker[Session], system: str) -> tuple[bytes, str]:
@@ -48,7 +61,7 @@ class _ProcessLocal(Collector):
 
 
 class _DatabaseGauges(Collector):
-    """Outbox backlog, age of the oldest unpublished event, and replica freshness per source."""
+    """Outbox backlog, age of the oldest unpublished event, parked outbox rows, and replica freshness per source."""
 
     def __init__(self, session_factory: sessionmaker[Session], system: str) -> None:
         """Gauges of `system`, read through `session_factory` at each scrape."""
@@ -58,9 +71,12 @@ class _DatabaseGauges(Collector):
     def collect(self) -> Iterator[Metric]:
         """Read the figures from the system's database."""
         now = datetime.now(UTC)
-        backlog = GaugeMetricFamily("scs_outbox_backlog", "Outbox rows not yet published", labels=["system"])
+        backlog = GaugeMetricFamily("scs_outbox_backlog", "Outbox rows waiting for the relay", labels=["system"])
         oldest = GaugeMetricFamily(
-            "scs_outbox_oldest_unpublished_seconds", "Age of the oldest unpublished event", labels=["system"]
+            "scs_outbox_oldest_unpublished_seconds", "Age of the oldest event waiting for the relay", labels=["system"]
+        )
+        parked = GaugeMetricFamily(
+            "scs_outbox_parked", "Outbox rows refused for their content and parked for an operator", labels=["system"]
         )
         freshness = GaugeMetricFamily(
             "scs_replica_seconds_since_last_event",
@@ -68,20 +84,13 @@ class _DatabaseGauges(Collector):
             labels=["system", "source"],
         )
         with self.session_factory() as session:
-            unpublished = OutboxMessage.published_at.is_(None)
-            backlog.add_metric(
-                [self.system], session.scalar(select(func.count(OutboxMessage.seq)).where(unpublished)) or 0
-            )
-            first = session.scalar(select(func.min(OutboxMessage.created_at)).where(unpublished))
-            oldest.add_metric([self.system], (now - _aware(first)).total_seconds() if first else 0.0)
+            backlog.add_metric([self.system], session.scalar(select(func.count(OutboxMessage.seq)).where(WAITING)) or 0)
+            first = session.scalar(select(func.min(OutboxMessage.created_at)).where(WAITING))
+            oldest.add_metric([self.system], (now - aware(first)).total_seconds() if first else 0.0)
+            parked.add_metric([self.system], count_parked(session))
             rows = session.execute(
                 select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
             )
             for source, last in rows:
-                freshness.add_metric([self.system, source], (now - _aware(last)).total_seconds())
-        yield from (backlog, oldest, freshness)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC datetimes."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                freshness.add_metric([self.system, source], (now - aware(last)).total_seconds())
+        yield from (backlog, oldest, parked, freshness)

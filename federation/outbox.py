@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,9 +12,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from federation.correlation import current_correlation_id
+from federation.outbox_parking import WAITING
 from federation.outbox_watch import announce
 from federation.runtime_models import OutboxMessage
 from shared_contracts import Envelope, new_event
+
+_rebuild_for: ContextVar[str | None] = ContextVar("scs_rebuild_for", default=None)
+
+
+@contextmanager
+def rebuilding(system: str) -> Iterator[None]:
+    """Within the block, events added ask `system`'s consumer to replace its copy whatever versions it holds."""
+    token = _rebuild_for.set(system)
+    try:
+        yield
+    finally:
+        _rebuild_for.reset(token)
 
 
 def add(
@@ -39,6 +54,7 @@ def add(
             aggregate_id=envelope.aggregate_id,
             correlation_id=envelope.correlation_id,
             body=envelope.to_json_bytes().decode(),
+            rebuild_for=_rebuild_for.get(),
         )
     )
     announce(session)
@@ -46,5 +62,5 @@ def add(
 
 
 def outbox_backlog(session: Session) -> int:
-    """How many outbox rows wait for the relay."""
-    return session.scalar(select(func.count(OutboxMessage.seq)).where(OutboxMessage.published_at.is_(None))) or 0
+    """How many outbox rows wait for the relay (parked rows wait for an operator instead)."""
+    return session.scalar(select(func.count(OutboxMessage.seq)).where(WAITING)) or 0

@@ -24,7 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation import metrics
 from federation.correlation import bind_correlation_id
 from federation.db import READ_ONLY
+from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
+from federation.provenance import publishing_user
+from federation.relay_refusals import PublishRefused, Refusals, refused_for_content
+from federation.replica import REBUILD_HEADER
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
@@ -60,6 +64,7 @@ class OutboxRelay:
         max_backoff_seconds: float = 30.0,
         passive_foreign: bool = False,
         watch: OutboxWatch | None = None,
+        max_attempts: int = 5,
     ) -> None:
         """A relay of the outbox behind `session_factory` to the exchanges `declaration` names."""
         self.amqp_url = amqp_url
@@ -71,6 +76,8 @@ class OutboxRelay:
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
         self.watch = watch
+        self.user_id = publishing_user(amqp_url)
+        self.refusals = Refusals(session_factory, max_attempts)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._connection: AbstractConnection | None = None
@@ -85,12 +92,16 @@ class OutboxRelay:
         backoff = 0.5
         while not stop.is_set():
             try:
-                published = self.publish_pending()
+                _published, read_again = self._call(self._publish_batch())
                 backoff = 0.5
-                if published < self.batch_size:  # the watch saw any commit since it last returned, this read's included
+                if not read_again:  # the watch saw any commit since it last returned, this read's included
                     self._idle(stop)
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff_seconds)
+            except PublishRefused as refusal:
+                log.warning("relay: %s; retrying in %.1fs", refusal, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_seconds)
             except Exception:
@@ -114,25 +125,28 @@ class OutboxRelay:
         """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
         total = 0
         while True:
-            count = self._call(self._publish_batch())
+            count, read_again = self._call(self._publish_batch())
             total += count
-            if not until_empty or count < self.batch_size:
+            if not until_empty or not read_again:
                 return total
 
-    async def _publish_batch(self) -> int:
+    async def _publish_batch(self) -> tuple[int, bool]:
         """Read a batch, publish it, await its confirms, then mark the confirmed rows (the leading run, keeping the order).
 
+        Returns how many rows were published and whether to read again at once (a full batch, or a row parked).
         No database transaction stays open while waiting for the broker, so a slow or paused broker never
         holds up the requests that write to the outbox. A crash between publishing and marking publishes
-        those rows again: consumers' inboxes make that harmless.
+        those rows again: consumers' inboxes make that harmless. A row refused for its content is retried and
+        then parked (federation/relay_refusals.py), so the rows behind it flow on.
         """
+        limit = self.refusals.batch_limit(self.batch_size)
         with self.session_factory() as session:
             connection = session.connection(
                 execution_options={READ_ONLY: True}
             )  # polling never takes SQLite's write lock
-            rows = connection.execute(_pending_rows(self.batch_size)).all()
+            rows = connection.execute(_pending_rows(limit)).all()
         if not rows:
-            return 0
+            return 0, False
         try:
             await self._ensure_channel()
             outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
@@ -151,16 +165,23 @@ class OutboxRelay:
                 metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
                 bind_correlation_id(row.correlation_id)
                 log.info("relay: published %s %s", row.event_type, row.event_id)
-        if len(confirmed) < len(rows):
-            failure = outcomes[len(confirmed)]
+        if len(confirmed) == len(rows):
+            self.refusals.published()
+            return len(rows), len(rows) == limit
+        failed, failure = rows[len(confirmed)], outcomes[len(confirmed)]
+        assert isinstance(failure, BaseException)  # the first unconfirmed row is the one whose publish raised
+        if not refused_for_content(failure):
             await self._drop_connection()
-            raise BrokerUnavailable(f"publish of {rows[len(confirmed)].event_id} failed: {failure!r}")
-        return len(rows)
+            raise BrokerUnavailable(f"publish of {failed.event_id} failed: {failure!r}")
+        self.refusals.settle(failed, failure, len(rows))  # raises PublishRefused until the row is parked
+        return len(confirmed), True
 
     async def _publish(self, row: Row[Any]) -> None:
         """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too)."""
         message = to_amqp(from_amqp(row.body.encode()))
-        properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT}
+        properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT, "user_id": self.user_id}
+        if row.rebuild_for:
+            properties["headers"] = {**properties["headers"], REBUILD_HEADER: row.rebuild_for}
         exchange = self._exchanges[row.producer]
         await exchange.publish(aio_pika.Message(message.body, **properties), routing_key=row.event_type, mandatory=True)
 
@@ -214,8 +235,9 @@ def _pending_rows(limit: int) -> Select[Any]:
         OUTBOX.c.event_type,
         OUTBOX.c.correlation_id,
         OUTBOX.c.body,
+        OUTBOX.c.rebuild_for,
     )
-    return select(*columns).where(OUTBOX.c.published_at.is_(None)).order_by(OUTBOX.c.seq).limit(limit)
+    return select(*columns).where(WAITING).order_by(OUTBOX.c.seq).limit(limit)
 
 
 def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:

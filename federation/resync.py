@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
+from federation import outbox
 from federation.db import make_engine, make_session_factory
 from federation.settings import Settings
 from federation.systems import System, load_systems
 from federation.worker import build_relay, subscriptions_of
 
 
-def resync(target: System, producer: System, producer_settings: Settings) -> int:
+def resync(target: System, producer: System, producer_settings: Settings, rebuild: bool = False) -> int:
     """Write a current-state event per entity into the producer's outbox and relay it; consumers apply them idempotently.
 
     The events carry the entities' current aggregate_version, so copies that are already up to date ignore
-    them and empty or stale copies catch up. Returns the number of events re-published.
+    them and empty or stale copies catch up. With `rebuild`, the events ask `target`'s consumer to replace
+    each row whatever version it holds (a copy pinned ahead of its source); other consumers apply them as
+    usual. Returns the number of events re-published.
     """
     consumed = {event_type.split(".", 1)[0] for event_type in target.consumed_event_types}
     if producer.name not in consumed:
@@ -23,7 +28,7 @@ def resync(target: System, producer: System, producer_settings: Settings) -> int
     session_factory = make_session_factory(engine)
     try:
         count = 0
-        with session_factory() as session:
+        with session_factory() as session, outbox.rebuilding(target.name) if rebuild else nullcontext():
             for republish in producer.republishers.values():
                 count += republish(session)
             session.commit()

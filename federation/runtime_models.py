@@ -18,7 +18,12 @@ class RuntimeBase(DeclarativeBase):
 
 
 class OutboxMessage(RuntimeBase):
-    """An event recorded in the same transaction as the state change it describes, waiting for the relay."""
+    """An event recorded in the same transaction as the state change it describes, waiting for the relay.
+
+    A row the broker or the client library refuses for its content counts its `attempts` (with `last_error`)
+    and is parked (`parked_at`) once they are used up: kept for an operator, no longer in the way of the others.
+    `rebuild_for` names the consuming system a re-publication rebuilds (`scs resync --rebuild`).
+    """
 
     __tablename__ = "scs_outbox"
 
@@ -32,6 +37,9 @@ class OutboxMessage(RuntimeBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rebuild_for: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_scs_outbox_unpublished", "published_at", "seq"),)
 

@@ -36,6 +36,9 @@ class Settings:
     passive_foreign_topology: bool = False
     public_keys_path: Path | None = None
     ready_max_outbox_backlog: int = 10000
+    ready_max_outbox_age_seconds: float = 300.0
+    outbox_max_attempts: int = 5
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +66,9 @@ class Settings:
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
             public_keys_path=Path(env["SCS_PUBLIC_KEYS_DIR"]) if env.get("SCS_PUBLIC_KEYS_DIR") else None,
             ready_max_outbox_backlog=int(env.get("SCS_READY_MAX_OUTBOX_BACKLOG", "10000")),
+            ready_max_outbox_age_seconds=float(env.get("SCS_READY_MAX_OUTBOX_AGE_SECONDS", "300")),
+            outbox_max_attempts=_whole_number(env, "SCS_OUTBOX_MAX_ATTEMPTS", "5", minimum=1),
+            trusted_proxies=_whole_number(env, "SCS_TRUSTED_PROXIES", "0", minimum=0),
         )
 
     @property
@@ -93,3 +99,11 @@ class Settings:
 def _port(env: Mapping[str, str], system: str) -> int:
     """The HTTP port of `system`: its SCS_<SYSTEM>_PORT or the default."""
     return int(env.get(f"SCS_{system.upper()}_PORT", DEFAULT_PORTS.get(system, 5000)))
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: str, minimum: int) -> int:
+    """A whole-number setting of at least `minimum`, or a ValueError that names the variable."""
+    raw = env.get(name, default).strip()
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+    return int(raw)

@@ -1,4 +1,4 @@
-"""What an operator wants to know per system: reachable, outbox backlog, queue depth, dead letters, replica freshness."""
+"""What an operator wants to know per system: reachable, outbox backlog, parked rows, queues, replica freshness."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import pika
 from pika.exceptions import AMQPError
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from federation.db import make_engine
+from federation.outbox_parking import WAITING, ParkedRow, aware, count_parked, parked_rows
 from federation.runtime_models import InboxMessage, OutboxMessage
 from federation.settings import Settings
 from federation.topology import Names
+
+PARKED_SHOWN = 20
 
 
 @dataclass
@@ -26,6 +30,8 @@ class SystemStatus:
     database_reachable: bool = False
     outbox_backlog: int | None = None
     oldest_unpublished_seconds: float | None = None
+    outbox_parked: int | None = None
+    parked: list[ParkedRow] = field(default_factory=list)
     inbox_depth: int | None = None
     dead_letters: int | None = None
     seconds_since_last_event: dict[str, float] = field(default_factory=dict)
@@ -51,20 +57,21 @@ def _web_reachable(base_url: str) -> bool:
 
 
 def _database_figures(settings: Settings, status: SystemStatus) -> None:
-    """Outbox backlog, age of the oldest unpublished event, and freshness of each replica source."""
+    """Outbox backlog, age of the oldest unpublished event, parked rows (the first few), and freshness of each source."""
     engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
-        with engine.connect() as connection:
-            unpublished = OutboxMessage.published_at.is_(None)
-            status.outbox_backlog = connection.scalar(select(func.count(OutboxMessage.seq)).where(unpublished))
-            oldest = connection.scalar(select(func.min(OutboxMessage.created_at)).where(unpublished))
+        with Session(engine) as session:
+            status.outbox_backlog = session.scalar(select(func.count(OutboxMessage.seq)).where(WAITING))
+            oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(WAITING))
             if oldest is not None:
-                status.oldest_unpublished_seconds = round((now - _aware(oldest)).total_seconds(), 1)
-            rows = connection.execute(
+                status.oldest_unpublished_seconds = round((now - aware(oldest)).total_seconds(), 1)
+            status.outbox_parked = count_parked(session)
+            status.parked = parked_rows(session, limit=PARKED_SHOWN)
+            rows = session.execute(
                 select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
             )
-            status.seconds_since_last_event = {p: round((now - _aware(at)).total_seconds(), 1) for p, at in rows}
+            status.seconds_since_last_event = {p: round((now - aware(at)).total_seconds(), 1) for p, at in rows}
         status.database_reachable = True
     except SQLAlchemyError as error:
         status.errors.append(f"database: {error.__class__.__name__}: {str(error).splitlines()[0]}")
@@ -94,8 +101,3 @@ def _broker_figures(settings: Settings, status: SystemStatus) -> None:
     finally:
         if connection.is_open:
             connection.close()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; the runtime stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

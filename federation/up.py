@@ -127,5 +127,6 @@ def start_message(systems: list[str]) -> str:
     lines = ["scs up: starting " + ", ".join(systems)]
     for system in systems:
         lines.append(f"  {system:<8} {Settings.from_env(system).system_urls[system]}/")
+    lines.append("For development only: SECURITY.md says what native mode does not protect.")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)

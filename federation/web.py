@@ -16,13 +16,14 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from federation import errors, metrics
 from federation.auth import TokenVerifier, admin_required, current_identity, login_url
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
-from federation.outbox import outbox_backlog
+from federation.outbox_parking import outbox_problem, outbox_warning
 from federation.routing import register_routes
 from federation.settings import Settings
 from federation.status import system_status
@@ -80,6 +81,9 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         read_session_factory=make_session_factory(read_only(engine)),
         verifier=TokenVerifier(settings),
     )
+    if settings.trusted_proxies:  # behind N proxies that set X-Forwarded-For and -Proto: the client and scheme they saw
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
@@ -124,10 +128,23 @@ def _shared_blueprint() -> Blueprint:
 
     @blueprint.get("/readyz")
     def readyz() -> ResponseReturnValue:
-        """The database answers, the broker accepts connections and the outbox is not piling up."""
-        checks = {"database": _database_ready(), "broker": _broker_ready(), "outbox": _outbox_within_bound()}
-        ready = all(checks.values())
-        return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+        """The database answers, the broker accepts connections and the outbox neither piles up nor is stuck.
+
+        Parked outbox rows are reported as a warning but keep the system ready: the rows behind them flow on,
+        and taking the web out of rotation for one unpublishable event would stop the whole system's requests.
+        """
+        problems = {"database": _database_problem(), "broker": _broker_problem(), "outbox": _outbox_problem()}
+        reasons = {name: reason for name, reason in problems.items() if reason is not None}
+        body: dict[str, object] = {
+            "status": "not ready" if reasons else "ready",
+            "checks": {name: reason is None for name, reason in problems.items()},
+        }
+        if reasons:
+            body["reasons"] = reasons
+        warning = _outbox_warning()
+        if warning is not None:
+            body["warnings"] = {"outbox": warning}
+        return jsonify(body), 503 if reasons else 200
 
     @blueprint.get("/_status")
     @admin_required
@@ -144,33 +161,42 @@ def _shared_blueprint() -> Blueprint:
     return blueprint
 
 
-def _database_ready() -> bool:
-    """True when the database answers a query."""
+def _database_problem() -> str | None:
+    """Why no query runs, if none does."""
     try:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+        return None
+    except Exception as error:
+        return f"database unreachable ({error.__class__.__name__})"
 
 
-def _outbox_within_bound() -> bool:
-    """True while the outbox backlog is below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up: unready)."""
+def _outbox_warning() -> str | None:
+    """Parked outbox rows, if there are any (or why the outbox cannot be read: that makes it a problem too)."""
     try:
         with runtime().read_session_factory() as session:
-            return outbox_backlog(session) < runtime().settings.ready_max_outbox_backlog
+            return outbox_warning(session, runtime().settings)
     except Exception:
-        return False
+        return None  # _outbox_problem reports an unreadable outbox
 
 
-def _broker_ready() -> bool:
-    """True when the broker's port accepts a TCP connection."""
+def _outbox_problem() -> str | None:
+    """A backlog over SCS_READY_MAX_OUTBOX_BACKLOG, or an event waiting too long (a stuck relay)."""
+    try:
+        with runtime().read_session_factory() as session:
+            return outbox_problem(session, runtime().settings)
+    except Exception as error:
+        return f"outbox unreadable ({error.__class__.__name__})"
+
+
+def _broker_problem() -> str | None:
+    """Why the broker's port accepts no TCP connection, if it does not."""
     url = urlparse(runtime().settings.amqp_url)
     try:
         with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
-            return True
-    except OSError:
-        return False
+            return None
+    except OSError as error:
+        return f"broker unreachable at {url.hostname or 'localhost'}:{url.port or 5672} ({error.__class__.__name__})"
 
 
 def _install_request_hooks(app: Flask) -> None:
@@ -184,9 +210,11 @@ def _install_request_hooks(app: Flask) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started_at", time.perf_counter())
-        endpoint = request.endpoint or "unmatched"
+        endpoint = metrics.endpoint_label(request.endpoint)
         system = runtime().system.name
-        metrics.HTTP_REQUESTS.labels(system, endpoint, request.method, str(response.status_code)).inc()
+        metrics.HTTP_REQUESTS.labels(
+            system, endpoint, metrics.method_label(request.method), str(response.status_code)
+        ).inc()
         metrics.HTTP_LATENCY.labels(system, endpoint).observe(elapsed)
         log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
         return response
@@ -204,7 +232,7 @@ def _install_request_hooks(app: Flask) -> None:
             + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
             + "; form-action 'self' "
             + " ".join(runtime().settings.system_urls.values())
-            + "; frame-ancestors 'none'",
+            + "; frame-ancestors 'none'; base-uri 'none'",
         )
         return response
 

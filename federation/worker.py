@@ -56,6 +56,7 @@ def build_relay(
         poll_seconds=settings.relay_poll_seconds,
         passive_foreign=settings.passive_foreign_topology,
         watch=watch_outbox(session_factory.kw["bind"]),
+        max_attempts=settings.outbox_max_attempts,
     )
 
 

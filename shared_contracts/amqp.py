@@ -22,6 +22,7 @@ from .errors import (
 from .registry import EventSpec, event_spec
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_SHORT_STRING_BYTES = 255  # AMQP short strings (message_id, type, app_id, correlation_id): a length byte, then UTF-8
 CONTENT_TYPE = "application/json"
 
 
@@ -92,16 +93,24 @@ def new_event(
         raise MalformedMessage(describe_validation_error(exc)) from None
 
 
+def _short_string(value: str) -> str:
+    """`value` cut to what an AMQP short string holds (255 bytes of UTF-8), at a character boundary."""
+    encoded = value.encode("utf-8")
+    if len(encoded) <= MAX_SHORT_STRING_BYTES:
+        return value
+    return encoded[:MAX_SHORT_STRING_BYTES].decode("utf-8", "ignore")
+
+
 def to_amqp(envelope: Envelope) -> AmqpMessage:
-    """Map an event to an AMQP message for the producer's topic exchange."""
+    """Map an event to an AMQP message for the producer's topic exchange (the body keeps every value whole)."""
     properties: dict[str, Any] = {
         "message_id": str(envelope.id),
-        "type": envelope.type,
-        "app_id": envelope.producer,
+        "type": _short_string(envelope.type),
+        "app_id": _short_string(envelope.producer),
         "content_type": CONTENT_TYPE,
         "content_encoding": "utf-8",
         "delivery_mode": 2,
-        "correlation_id": envelope.correlation_id or None,
+        "correlation_id": _short_string(envelope.correlation_id) if envelope.correlation_id else None,
         "timestamp": int(envelope.occurred_at.timestamp()),
         "headers": {
             "schema_version": envelope.schema_version,

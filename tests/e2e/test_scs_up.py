@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from federation.up import start_message
 from tests.conftest import wait_for
 from tests.e2e.federation_processes import ROOT, SYSTEM_NAMES, Federation
 
@@ -74,3 +75,10 @@ def test_scs_up_without_a_broker_says_so_in_one_line_and_fails(tmp_path):
     assert result.returncode != 0
     message = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(message) == 1 and "RabbitMQ is not reachable at amqp://guest:guest@127.0.0.1:1/" in message[0]
+
+
+def test_scs_up_says_in_one_line_that_it_is_for_development_only():
+    lines = start_message(["user", "catalog", "order"]).splitlines()
+    assert [line for line in lines if "development only" in line] == [
+        "For development only: SECURITY.md says what native mode does not protect."
+    ]

@@ -35,7 +35,7 @@ def sample_database(url: str) -> Iterator[sessionmaker[Session]]:
 
 @contextmanager
 def running_consumer(
-    *, system, amqp_url: str, namespace: str, session_factory: sessionmaker[Session]
+    *, system, amqp_url: str, namespace: str, session_factory: sessionmaker[Session], passive_foreign: bool = False
 ) -> Iterator[EventConsumer]:
     """Run `system`'s consumer on its own event loop in a thread for the duration of the block."""
     consumer = EventConsumer(
@@ -46,6 +46,7 @@ def running_consumer(
         session_factory=session_factory,
         retry_delays_ms=TEST_RETRY_DELAYS_MS,
         prefetch=20,
+        passive_foreign=passive_foreign,
     )
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -84,15 +85,20 @@ def publish_raw(amqp_url: str, exchange: str, routing_key: str, body: bytes, pro
         connection.close()
 
 
-def publish_event(amqp_url: str, namespace: str, envelope: Envelope) -> None:
-    """Publish a real event to its producer's exchange."""
+def publish_event(
+    amqp_url: str, namespace: str, envelope: Envelope, user_id: str | None = None, headers: dict | None = None
+) -> None:
+    """Publish a real event to its producer's exchange (stamped with `user_id`, with extra `headers`, if given)."""
     message = to_amqp(envelope)
+    properties = {**message.properties, "headers": {**message.properties["headers"], **(headers or {})}}
+    if user_id is not None:
+        properties["user_id"] = user_id
     publish_raw(
         amqp_url,
         Names(namespace).events_exchange(envelope.producer),
         message.routing_key,
         message.body,
-        message.properties,
+        properties,
     )
 
 

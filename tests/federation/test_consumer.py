@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from federation.replica import REBUILD_HEADER
 from federation.runtime_models import InboxMessage
 from federation.topology import Names
 from shared_contracts import to_amqp
@@ -99,3 +100,26 @@ def test_a_batch_applies_in_one_transaction_and_a_failure_undoes_only_itself(ses
     assert copy is not None and copy.handled_count == 1
     assert copy_of(session_factory, second.aggregate_id) is not None
     assert copy_of(session_factory, failing.aggregate_id) is None and not applied(session_factory, failing)
+
+
+def test_a_rebuild_event_for_this_system_replaces_a_copy_pinned_far_ahead(
+    consumer, session_factory, amqp_url, namespace
+):
+    product_id = str(uuid.uuid4())
+    forged = product_event(1000, product_id, "forged")  # e.g. a forged event with version + 1000
+    publish_event(amqp_url, namespace, forged)
+    wait_for(lambda: applied(session_factory, forged), message="the forged event")
+    plain, rebuild_of_another = product_event(5, product_id, "real"), product_event(5, product_id, "real, for order")
+    publish_event(amqp_url, namespace, plain)
+    publish_event(amqp_url, namespace, rebuild_of_another, headers={REBUILD_HEADER: "order"})
+    wait_for(lambda: applied(session_factory, rebuild_of_another), message="the other system's rebuild event")
+    copy = copy_of(session_factory, product_id)
+    assert copy is not None
+    assert (copy.aggregate_version, copy.name) == (1000, "forged")  # pinned: plain events cannot repair it
+
+    rebuild = product_event(5, product_id, "real, rebuilt")
+    publish_event(amqp_url, namespace, rebuild, headers={REBUILD_HEADER: "sample"})
+    wait_for(lambda: applied(session_factory, rebuild), message="the rebuild event")
+    copy = copy_of(session_factory, product_id)
+    assert copy is not None
+    assert (copy.aggregate_version, copy.name) == (5, "real, rebuilt")

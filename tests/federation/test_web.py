@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
+from datetime import UTC, datetime, timedelta
 
-from federation.runtime_models import RuntimeBase
+import pytest
+from sqlalchemy import update
+
+from federation.runtime_models import OutboxMessage, RuntimeBase
 from federation.web import create_system_app
 from tests.federation.web_sample import WEB_SAMPLE
 
@@ -76,3 +80,60 @@ def test_readiness_reports_an_unreachable_broker(data_dir, sqlite_url):
 
 def test_the_request_id_is_echoed(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.parametrize("offered", ["é" * 200, "a" * 129, "two words", "tab\there", "nul\x00", "ünïcode"])
+def test_a_request_id_that_is_not_short_printable_ascii_is_replaced_by_a_fresh_one(client, offered):
+    answered = client.get("/healthz", headers={"X-Request-ID": offered}).headers["X-Request-ID"]
+    assert answered != offered and len(answered) == 32 and int(answered, 16) >= 0
+
+
+def _outbox_row(client, **values) -> str:
+    """Add an outbox row with `values` straight to the app's database; its event id."""
+    event_id = str(uuid.uuid4())
+    with client.application.extensions["scs"].session_factory() as session:
+        session.add(
+            OutboxMessage(
+                event_id=event_id, producer="catalog", event_type="catalog.product.updated", aggregate_id="p", body="{}"
+            )
+        )
+        session.flush()
+        session.execute(update(OutboxMessage).where(OutboxMessage.event_id == event_id).values(**values))
+        session.commit()
+    return event_id
+
+
+def test_readiness_warns_of_a_parked_row_and_stays_ready(client):
+    _outbox_row(client, parked_at=datetime.now(UTC), attempts=5, last_error="TypeError: no")
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"]["outbox"] is True
+    assert ready.json["warnings"]["outbox"] == "1 outbox row(s) parked; see `scs outbox list catalog`"
+
+
+def test_readiness_reports_a_stuck_outbox(client):
+    _outbox_row(client, created_at=datetime.now(UTC) - timedelta(minutes=10))
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "the oldest unpublished event has waited 600 s" in ready.json["reasons"]["outbox"]
+    assert "is the worker's relay running?" in ready.json["reasons"]["outbox"]
+
+
+def test_the_status_page_lists_parked_rows(client, auth_headers):
+    event_id = _outbox_row(client, parked_at=datetime.now(UTC), attempts=5, last_error="TypeError: <cannot>")
+    page = client.get("/_status", headers=auth_headers(roles=["admin"])).get_data(as_text=True)
+    assert "Parked outbox rows" in page and event_id in page
+    assert "TypeError: &lt;cannot&gt;" in page  # escaped like everything else
+
+
+def test_invented_methods_and_unknown_paths_add_no_metric_series(client):
+    for method in ("ABCXYZ1", "ABCXYZ2", "BREW"):
+        client.open("/healthz", method=method)
+    for index in range(3):
+        client.get(f"/invented-{index}")
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "ABCXYZ" not in metrics and "BREW" not in metrics and "invented" not in metrics
+    requests = [line for line in metrics.splitlines() if line.startswith("scs_http_requests_total{")]
+    assert any('method="other"' in line and 'status="405"' in line for line in requests)
+    assert any(
+        'endpoint="unmatched"' in line and 'method="GET"' in line and 'status="404"' in line for line in requests
+    )

@@ -1,7 +1,8 @@
 """Least privilege on the REAL local broker: one RabbitMQ user per system, workers only verifying the topology.
 
 Each user has namespace-prefixed permissions from federation.broker_definitions, the topology is pre-declared from
-the definitions, and the workers run in SCS_TOPOLOGY=verify mode.
+the definitions, and the workers run in SCS_TOPOLOGY=verify mode. With per-system users, consumers accept an
+event only from its producer's broker user (AMQP user_id).
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
 
+from federation import outbox
 from federation.broker_definitions import ADMIN_USER, definitions, permissions_for
 from federation.db import make_engine, make_session_factory
+from federation.dead_letters import list_dead_letters
 from federation.migrations import upgrade
+from federation.provenance import broker_user
+from federation.relay import OutboxRelay
 from federation.runtime_models import InboxMessage
 from federation.settings import Settings
-from federation.systems import load_systems
-from federation.topology import Names
-from shared_contracts import new_event
+from federation.systems import load_system, load_systems
+from federation.topology import Names, publisher_declaration
+from federation.worker import subscriptions_of
+from shared_contracts import new_event, to_amqp
 from shared_contracts.examples import example_data
+from systems.order.products_copy.models import ProductCopy
 from tests.conftest import (
     BROKER_IN_CONTAINER,
     TEST_RETRY_DELAYS_MS,
@@ -34,7 +41,7 @@ from tests.conftest import (
     wait_for,
 )
 from tests.e2e.federation_processes import SYSTEM_NAMES, Federation
-from tests.federation.harness import publish_event
+from tests.federation.harness import publish_event, running_consumer, sample_database
 
 pytestmark = pytest.mark.skipif(
     BROKER_IN_CONTAINER or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker"
@@ -83,7 +90,7 @@ def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
     urls, created = {}, []
     try:
         for system in systems:
-            user = f"{namespace}-{system.name}"
+            user = broker_user(system.name, namespace)  # the name the consumers' producer check expects
             rabbitmqctl("add_user", user, passwords[system.name])
             created.append(user)
             permissions = permissions_for(system, namespace)
@@ -155,12 +162,13 @@ def test_each_systems_worker_consumes_and_relays_with_only_its_own_rights(broker
         )  # user's relay -> order's consumer
         for event_type in ("order.placed", "order.confirmed"):  # -> user's and catalog's consumers
             data = {**example_data(event_type), "id": order_id}
-            publish_event(
-                amqp_url,
+            publish_event(  # as the order system's relay would: its own user, stamped in user_id
+                broker_urls["order"],
                 namespace,
                 new_event(
                     event_type, data, aggregate_id=order_id, aggregate_version=1 + (event_type == "order.confirmed")
                 ),
+                user_id=broker_user("order", namespace),
             )
         for consumer, event_type in (
             ("order", "user.registered"),
@@ -186,3 +194,74 @@ def inbox_has(federation: Federation, system: str, event_type: str) -> bool:
             return session.query(InboxMessage).filter_by(consumer=system, event_type=event_type).first() is not None
     finally:
         engine.dispose()
+
+
+def test_an_event_not_published_by_its_producers_broker_user_is_dead_lettered(
+    broker_urls, namespace, amqp_url, tmp_path
+):
+    names, order = Names(namespace), load_system("order")
+    order_engine = make_engine(f"sqlite:///{tmp_path / 'order.db'}")
+    upgrade(order, Settings.from_env("order", {"SCS_DATA_DIR": str(tmp_path)}), engine=order_engine)
+    order_sessions = make_session_factory(order_engine)
+    product = {**example_data("catalog.product.created"), "id": str(uuid.uuid4()), "price_cents": 1250}
+    forged = new_event(  # the reproduction: price 1 cent, version + 1000
+        "catalog.product.updated", {**product, "price_cents": 1}, aggregate_id=product["id"], aggregate_version=1001
+    )
+    with sample_database(f"sqlite:///{tmp_path / 'catalog.db'}") as catalog_sessions:
+        with catalog_sessions() as session:
+            outbox.add(session, "catalog.product.created", product, aggregate_id=product["id"], aggregate_version=1)
+            session.commit()
+        relay = OutboxRelay(
+            amqp_url=broker_urls["catalog"],
+            names=names,
+            declaration=publisher_declaration(names, "catalog", subscriptions_of(load_systems()), TEST_RETRY_DELAYS_MS),
+            session_factory=catalog_sessions,
+            passive_foreign=True,
+        )
+        with running_consumer(
+            system=order,
+            amqp_url=broker_urls["order"],
+            namespace=namespace,
+            session_factory=order_sessions,
+            passive_foreign=True,
+        ):
+            try:
+                assert relay.publish_pending(until_empty=True) == 1  # stamped with catalog's user by the relay
+            finally:
+                relay.close()
+            publish_event(amqp_url, namespace, forged)  # the broker's administrator writes into catalog.events
+            wait_for(
+                lambda: dead_letter_reasons(broker_urls["order"], names, forged.id), message="the forged event parked"
+            )
+            wait_for(lambda: price_in_copy(order_sessions, product["id"]), message="the real event applied")
+    assert dead_letter_reasons(broker_urls["order"], names, forged.id) == [
+        f"producer: published by broker user None, not by catalog's {broker_user('catalog', namespace)!r}"
+    ]
+    assert price_in_copy(order_sessions, product["id"]) == 1250
+    order_engine.dispose()
+
+    message = to_amqp(forged)  # nor can anyone but catalog's own connection claim to be catalog
+    claim = pika.BasicProperties(message_id=str(forged.id), user_id=broker_user("catalog", namespace))
+    assert (
+        attempt(
+            amqp_url,
+            lambda channel: channel.basic_publish(
+                names.events_exchange("catalog"), message.routing_key, message.body, claim
+            ),
+        )
+        == "REFUSED 406"
+    )
+
+
+def price_in_copy(session_factory, product_id: str) -> int | None:
+    """The order system's copy's price of a product, if it has one."""
+    with session_factory() as session:
+        copy = session.get(ProductCopy, uuid.UUID(product_id))
+        return None if copy is None else copy.price_cents
+
+
+def dead_letter_reasons(order_url: str, names: Names, event_id: uuid.UUID) -> list[str]:
+    """The reasons of the order system's dead letters of one event (the module's tests share the namespace)."""
+    return [
+        letter.reason for letter in list_dead_letters(order_url, names, "order") if letter.message_id == str(event_id)
+    ]

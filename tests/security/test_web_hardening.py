@@ -40,6 +40,7 @@ def test_every_answer_carries_the_security_headers(any_app):
         assert headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin", "no-referrer"), path
         csp = csp_directives(headers["Content-Security-Policy"])
         assert csp["frame-ancestors"] == ["'none'"], path
+        assert csp["base-uri"] == ["'none'"], path  # no <base href> can redirect relative links and scripts
         for directive in ("default-src", "script-src", "style-src"):
             assert csp[directive] and not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(csp[directive]), (
                 path,
