@@ -9,7 +9,7 @@ import sys
 import click
 
 from federation.contracts_cli import contracts
-from federation.settings import Settings
+from federation.settings import InvalidSetting, Settings
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
 
@@ -26,6 +26,13 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         """A built-in command, else one a system contributes."""
         return super().get_command(ctx, name) or _system_commands().get(name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a setting with an unaccepted value stops it with one line naming the variable."""
+        try:
+            return super().invoke(ctx)
+        except InvalidSetting as error:
+            raise click.ClickException(str(error)) from error
 
 
 def _system_commands() -> dict[str, click.Command]:
@@ -273,7 +280,7 @@ def resync(system: str, producer: str) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def status(as_json: bool) -> None:
-    """Per system: reachable, outbox backlog, queue depth, dead letters, replica freshness."""
+    """Per system: reachable, outbox backlog, relay lease holder, queue depth, dead letters, replica freshness."""
     import dataclasses
     import json
 
@@ -290,6 +297,8 @@ def status(as_json: bool) -> None:
             f"{entry.system:<9}{_yes(entry.web_reachable):<6}{_yes(entry.database_reachable):<6}"
             f"{_num(entry.outbox_backlog):>8}{_num(entry.inbox_depth):>8}{_num(entry.dead_letters):>6}  {freshness}"
         )
+        if entry.database_reachable:
+            click.echo(f"         relay lease: {_lease(entry.relay_lease_holder, entry.relay_lease_since)}")
         for error in entry.errors:
             click.echo(f"         ! {error}")
 
@@ -297,6 +306,11 @@ def status(as_json: bool) -> None:
 def _yes(value: bool) -> str:
     """A status word that stands out when something is down."""
     return "up" if value else "DOWN"
+
+
+def _lease(holder: str | None, since: str | None) -> str:
+    """Who relays the system's outbox, and since when."""
+    return f"{holder} since {since}" if holder else "nobody holds it (no worker running?)"
 
 
 def _num(value: int | None) -> str:

@@ -2,6 +2,8 @@
 
 A batch is published in one go and its confirms are awaited together (aio-pika pipelines them); waiting for
 each confirm before the next publish, as pika's blocking channel does, made the relay the slowest step.
+Every worker process of a system runs a relay; only the one holding the system's lease publishes, the others
+stand by (federation/relay_lease.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from federation import metrics
 from federation.correlation import bind_correlation_id
 from federation.db import READ_ONLY
 from federation.outbox_watch import OutboxWatch
+from federation.relay_lease import RelayLease
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
 from shared_contracts import from_amqp, to_amqp
@@ -56,16 +59,18 @@ class OutboxRelay:
         max_backoff_seconds: float = 30.0,
         passive_foreign: bool = False,
         watch: OutboxWatch | None = None,
+        lease: RelayLease | None = None,
     ) -> None:
         self.amqp_url = amqp_url
         self.names = names
         self.declaration = declaration
         self.session_factory = session_factory
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = min(poll_seconds, lease.renew_seconds) if lease else poll_seconds  # idle, yet renewing
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
         self.watch = watch
+        self.lease = lease
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._connection: AbstractConnection | None = None
@@ -81,7 +86,11 @@ class OutboxRelay:
             try:
                 published = self.publish_pending()
                 backoff = 0.5
-                if published < self.batch_size:  # the watch saw any commit since it last returned, this read's included
+                if not self.holds_lease:
+                    self._stand_by(stop)
+                elif (
+                    published < self.batch_size
+                ):  # the watch saw any commit since it last returned, this read's included
                     self._idle(stop)
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
@@ -104,14 +113,30 @@ class OutboxRelay:
             if self.watch.wait(min(remaining, STOP_CHECK_SECONDS)):
                 return
 
+    def _stand_by(self, stop: threading.Event) -> None:
+        """Another process's relay holds the lease: listen for nothing, and try to take it in a fraction of the lease."""
+        assert self.lease is not None
+        if self.watch is not None:
+            self.watch.close()
+        stop.wait(self.lease.retry_seconds)
+
+    @property
+    def holds_lease(self) -> bool:
+        """Whether this relay may publish now: it holds its system's lease (or runs without one); housekeeping asks too."""
+        return self.lease is None or self.lease.held
+
     def publish_pending(self, until_empty: bool = False) -> int:
-        """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
+        """Publish unpublished rows in order (one batch, or all with `until_empty`); return how many.
+
+        Only while this relay holds the lease (renewed before each batch, when due): none while another holds it.
+        """
         total = 0
-        while True:
+        while self.lease is None or self.lease.hold():
             count = self._call(self._publish_batch())
             total += count
             if not until_empty or count < self.batch_size:
-                return total
+                break
+        return total
 
     async def _publish_batch(self) -> int:
         """Read a batch, publish it, await its confirms, then mark the confirmed rows (the leading run, keeping the order).
@@ -125,7 +150,7 @@ class OutboxRelay:
                 execution_options={READ_ONLY: True}
             )  # polling never takes SQLite's write lock
             rows = connection.execute(_pending_rows(self.batch_size)).all()
-        if not rows:
+        if not rows or not self.holds_lease:  # the fence: a holder that froze since hold() publishes nothing
             return 0
         try:
             await self._ensure_channel()
@@ -189,7 +214,12 @@ class OutboxRelay:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def close(self) -> None:
-        """Drop the broker connection and stop the relay's event-loop thread (the next batch starts both again)."""
+        """Release the lease, drop the broker connection and stop the relay's event-loop thread.
+
+        The next batch takes the lease again, if free, and starts the rest.
+        """
+        if self.lease is not None:
+            self.lease.release()
         if self.watch is not None:
             self.watch.close()
         if self._loop_thread is not None and self._loop_thread.is_alive():

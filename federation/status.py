@@ -1,4 +1,4 @@
-"""What an operator wants to know per system: reachable, outbox backlog, queue depth, dead letters, replica freshness."""
+"""What an operator wants to know per system: reachable, outbox backlog, relay lease, queue depth, dead letters, freshness."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from federation.db import make_engine
-from federation.runtime_models import InboxMessage, OutboxMessage
+from federation.relay_lease import read_lease
+from federation.runtime_models import InboxMessage, OutboxMessage, as_utc
 from federation.settings import Settings
 from federation.topology import Names
 
@@ -29,6 +30,8 @@ class SystemStatus:
     inbox_depth: int | None = None
     dead_letters: int | None = None
     seconds_since_last_event: dict[str, float] = field(default_factory=dict)
+    relay_lease_holder: str | None = None
+    relay_lease_since: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -51,7 +54,7 @@ def _web_reachable(base_url: str) -> bool:
 
 
 def _database_figures(settings: Settings, status: SystemStatus) -> None:
-    """Outbox backlog, age of the oldest unpublished event, and freshness of each replica source."""
+    """Outbox backlog, age of the oldest unpublished event, relay lease holder, and freshness of each replica source."""
     engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
@@ -60,11 +63,15 @@ def _database_figures(settings: Settings, status: SystemStatus) -> None:
             status.outbox_backlog = connection.scalar(select(func.count(OutboxMessage.seq)).where(unpublished))
             oldest = connection.scalar(select(func.min(OutboxMessage.created_at)).where(unpublished))
             if oldest is not None:
-                status.oldest_unpublished_seconds = round((now - _aware(oldest)).total_seconds(), 1)
+                status.oldest_unpublished_seconds = round((now - as_utc(oldest)).total_seconds(), 1)
+            lease = read_lease(connection, settings.system)
+            if lease is not None and lease.active(now):
+                status.relay_lease_holder = lease.holder
+                status.relay_lease_since = lease.acquired_at.isoformat(timespec="seconds")
             rows = connection.execute(
                 select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
             )
-            status.seconds_since_last_event = {p: round((now - _aware(at)).total_seconds(), 1) for p, at in rows}
+            status.seconds_since_last_event = {p: round((now - as_utc(at)).total_seconds(), 1) for p, at in rows}
         status.database_reachable = True
     except SQLAlchemyError as error:
         status.errors.append(f"database: {error.__class__.__name__}: {str(error).splitlines()[0]}")
@@ -94,8 +101,3 @@ def _broker_figures(settings: Settings, status: SystemStatus) -> None:
     finally:
         if connection.is_open:
             connection.close()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; the runtime stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
