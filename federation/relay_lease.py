@@ -21,6 +21,8 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +35,7 @@ from federation.db import READ_ONLY
 from federation.runtime_models import Lease, as_utc, utcnow
 
 log = logging.getLogger(__name__)
+
 
 def holder_id() -> str:
     """Who holds a lease: host and process, plus a random part (a pid is reused after a restart)."""
@@ -75,6 +78,7 @@ class RelayLease:
         self.epoch: int | None = None
         self._valid_until = float("-inf")  # monotonic: the lease runs out here unless renewed
         self._renew_from = float("-inf")  # monotonic: renew at the first hold() after this
+        self._standing_by_for: str | None = None  # the other holder last seen, so standing by is logged once per holder
 
     @property
     def retry_seconds(self) -> float:
@@ -124,8 +128,8 @@ class RelayLease:
         metrics.RELAY_LEASE_HELD.labels(self.name).set(0)
         mine = (Lease.name == self.name, Lease.holder == self.holder, Lease.epoch == epoch)
         try:
-            with self.session_factory() as session, session.begin():
-                session.connection().execute(update(Lease).where(*mine).values(holder=None, lease_until=utcnow()))
+            with self._transaction() as connection:
+                connection.execute(update(Lease).where(*mine).values(holder=None, lease_until=utcnow()))
         except SQLAlchemyError as error:
             log.warning("relay lease %s not released (%s); it runs out by itself", self.name, error.__class__.__name__)
             return
@@ -139,8 +143,8 @@ class RelayLease:
     def _renew(self, now: datetime) -> bool:
         """Extend the lease if it is still ours: nobody took it since (same epoch), expired or not."""
         mine = (Lease.name == self.name, Lease.holder == self.holder, Lease.epoch == self.epoch)
-        with self.session_factory() as session, session.begin():
-            result = session.connection().execute(update(Lease).where(*mine).values(lease_until=self._until(now)))
+        with self._transaction() as connection:
+            result = connection.execute(update(Lease).where(*mine).values(lease_until=self._until(now)))
         return result.rowcount == 1
 
     def _take(self, now: datetime) -> int | None:
@@ -148,11 +152,13 @@ class RelayLease:
         with self.session_factory() as session:
             current = read_lease(session.connection(execution_options={READ_ONLY: True}), self.name)
         if current is not None and current.active(now):
+            if current.holder != self._standing_by_for:
+                log.info("relay lease %s is held by %s; this relay stands by", self.name, current.holder)
+                self._standing_by_for = current.holder
             return None
         values = {"holder": self.holder, "acquired_at": now, "lease_until": self._until(now)}
         try:
-            with self.session_factory() as session, session.begin():
-                connection = session.connection()
+            with self._transaction() as connection:
                 if current is None:
                     connection.execute(insert(Lease).values(name=self.name, epoch=1, **values))
                     taken = 1
@@ -168,6 +174,21 @@ class RelayLease:
         previous = f"from {current.holder}" if current is not None and current.holder else "(it was free)"
         log.info("relay lease %s taken by %s, epoch %d %s", self.name, self.holder, taken, previous)
         return taken
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction on the lease row that a process frozen in the middle of it cannot keep open for long.
+
+        On PostgreSQL the server ends a session left idle inside a transaction for half a lease, so a holder
+        frozen while renewing does not keep the row locked against its successor. (SQLite cannot do this: a
+        process frozen inside any write transaction stops every writer of the file; docs/scale-out.md.)
+        """
+        with self.session_factory() as session, session.begin():
+            connection = session.connection()
+            if connection.dialect.name == "postgresql":
+                timeout_ms = int(self.seconds * 500)
+                connection.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {timeout_ms}")
+            yield connection
 
     def _until(self, now: datetime) -> datetime:
         """When a lease taken or renewed at `now` runs out."""
