@@ -1,9 +1,13 @@
-"""Chaos for the relay lease: three workers per system under load while whichever worker holds a system's lease is
-SIGKILLed or frozen (SIGSTOP); another takes over within the lease + 2 s, and afterwards nothing is lost, regressed
-or applied twice, and no event reached its exchange twice outside a failover.
+"""Chaos for the relay lease: three workers per system under load, the lease holder SIGKILLed or frozen (SIGSTOP).
 
-Runs on the machine's RabbitMQ (no container needed), SQLite databases, and a load of SCS_CHAOS_FAILOVER_SECONDS
-(default 30). Prints a one-screen report and writes test-artifacts/chaos-failover-report.json.
+Another worker takes over within the lease + 2 s, and afterwards nothing is lost, regressed or applied twice,
+and no event reached its exchange twice outside a failover.
+
+Runs on the machine's RabbitMQ and PostgreSQL (no container needed), with a load of SCS_CHAOS_FAILOVER_SECONDS
+(default 20; the faults alone take about as long). PostgreSQL, not SQLite: a process frozen inside a write
+transaction stops every writer of a SQLite file, its successor included, which no lease can route around
+(docs/scale-out.md); the lease tests cover SQLite.
+Prints a one-screen report and writes test-artifacts/chaos-failover-report.json.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,7 +33,7 @@ from federation.db import make_engine, make_session_factory
 from federation.relay_lease import read_lease
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.settings import Settings
-from federation.topology import Names
+from tests.benchmarks.stack import postgres_database
 from tests.chaos.convergence import compare
 from tests.chaos.test_chaos import Load
 from tests.conftest import wait_for
@@ -35,7 +42,7 @@ from tests.e2e.journeys import PASSWORD, admin_headers, copied_product, create_p
 from tests.federation.harness import queue_depth
 from tests.federation.probe import ExchangeProbe
 
-LOAD_SECONDS = float(os.environ.get("SCS_CHAOS_FAILOVER_SECONDS", "30"))
+LOAD_SECONDS = float(os.environ.get("SCS_CHAOS_FAILOVER_SECONDS", "20"))
 LEASE_SECONDS = 3.0
 SETTLE_SECONDS = LEASE_SECONDS  # after a takeover or a wake-up, the in-flight batch may still arrive a second time
 WORKERS = 3
@@ -73,7 +80,8 @@ class LeaseWatch:
     def stop(self) -> None:
         """Stop polling."""
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.is_alive():
+            self._thread.join(5)
 
 
 def _worker_names(system: str) -> list[str]:
@@ -105,7 +113,7 @@ def _write_one(federation: Federation, system: str, admin: dict, customers: list
     assert response.status_code < 300, response.text
 
 
-def _fail_the_holder(federation, factories, probe, system: str, sig: int, writes) -> dict:
+def _fail_the_holder(federation, factories, probe, system: str, sig: int, write) -> dict:
     """SIGKILL (and restart) or SIGSTOP (and later SIGCONT) `system`'s lease holder; check the handover."""
     name = wait_for(lambda: _holder(federation, factories, system), message=f"{system}'s lease holder")
     pid = federation.processes[name].pid
@@ -116,7 +124,7 @@ def _fail_the_holder(federation, factories, probe, system: str, sig: int, writes
         federation.stop(name, signal.SIGKILL)
     else:
         os.kill(pid, signal.SIGSTOP)
-    writes(system)
+    write(system)
     successor = wait_for(
         lambda: (holder := _holder(federation, factories, system)) not in (None, name) and holder,
         timeout=max(0.1, deadline - time.time()),
@@ -149,10 +157,16 @@ def _fail_the_holder(federation, factories, probe, system: str, sig: int, writes
     return fault
 
 
+@pytest.fixture
+def databases():
+    """A fresh PostgreSQL database per system."""
+    with ExitStack() as stack:
+        yield {name: stack.enter_context(postgres_database()) for name in SYSTEM_NAMES}
+
+
 def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_published_twice(
-    tmp_path, amqp_url, namespace, capsys
+    tmp_path, amqp_url, namespace, databases, capsys
 ):
-    databases = {name: f"sqlite:///{tmp_path / (name + '.db')}" for name in SYSTEM_NAMES}
     federation = Federation(
         data_dir=tmp_path / "var",
         namespace=namespace,
@@ -165,10 +179,13 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
     probe = ExchangeProbe(amqp_url, namespace, SYSTEM_NAMES)
     watch = LeaseWatch(factories)
     try:
-        for system in SYSTEM_NAMES:
-            for name in _worker_names(system):
-                federation.start(f"{system}-worker", name=name)
-            federation.start(f"{system}-web")
+        with ThreadPoolExecutor(len(SYSTEM_NAMES) * (WORKERS + 1)) as starting:  # imports take most of a start
+            started = [
+                starting.submit(federation.start, f"{s}-worker", name=n) for s in SYSTEM_NAMES for n in _worker_names(s)
+            ]
+            started += [starting.submit(federation.start, f"{s}-web") for s in SYSTEM_NAMES]
+        for each in started:
+            each.result()
         for system in SYSTEM_NAMES:
             for name in _worker_names(system):
                 wait_for(lambda n=name: "relay lease" in federation.log(n), timeout=30, message=f"{name}'s relay")
@@ -193,8 +210,8 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
         faults = []
         for system, sig in FAULTS:
             time.sleep(2)
-            writes = lambda s: _write_one(federation, s, admin, customers, products)  # noqa: E731
-            faults.append(_fail_the_holder(federation, factories, probe, system, sig, writes))
+            write = partial(_write_one, federation, admin=admin, customers=customers, products=products)
+            faults.append(_fail_the_holder(federation, factories, probe, system, sig, write))
         time.sleep(max(2.0, LOAD_SECONDS - (time.monotonic() - load_started)))
         load.stop.set()
         load.thread.join(15)
@@ -228,7 +245,6 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
     windows: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for fault in faults:
         windows[fault["system"]] += fault["windows"]
-    planned = {(fault["system"], fault["successor"]) for fault in faults}
     unplanned = []
     for at, system, holder, epoch in watch.changes:
         if not any(start <= at <= end for start, end in windows[system]):
@@ -254,8 +270,8 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
         "deliveries_at_the_exchanges": len(arrivals),
         "faults": [{k: v for k, v in fault.items() if k != "windows"} for fault in faults],
         "unplanned_lease_changes": unplanned,
-        "published_twice_in_a_failover_window": sum(per_window.values()),
-        "published_twice_outside_a_failover_window": len(outside),
+        "copies_in_failover_windows": sum(per_window.values()),
+        "events_published_twice_outside_a_failover_window": len(set(outside)),
         "never_published": len(never_published),
         "seconds_to_converge": round(converge_seconds, 1),
         "records_compared": result.compared,
@@ -268,9 +284,8 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
     _print_report(report, capsys)
     assert result.converged, json.dumps(asdict(result), indent=1)[:4000]
     assert not never_published, never_published[:10]
-    assert not outside, f"published twice outside a failover: {outside[:10]}"
+    assert not outside, f"published twice outside a failover: {sorted(set(outside))[:10]}"
     assert all(count <= BATCH_SIZE for count in per_window.values()), per_window  # at most the in-flight batch
-    assert {fault["successor"] for fault in faults} and planned  # every fault was handed over (checked in place)
     assert not [k for k in load.statuses if k.endswith("5xx") or k.startswith("transport")], load.statuses
 
 
@@ -281,10 +296,14 @@ def _print_report(report: dict, capsys) -> None:
     Path(artifacts / "chaos-failover-report.json").write_text(json.dumps(report, indent=2, default=str))
     with capsys.disabled():
         print("\n=== relay failover chaos report ===")
-        print(f"load: {report['load_seconds']}s, {report['workers_per_system']} workers per system, requests: "
-              f"{report['requests']}")
-        print(f"events written: {report['events_written']}, deliveries at the exchanges: "
-              f"{report['deliveries_at_the_exchanges']}")
+        print(
+            f"load: {report['load_seconds']}s, {report['workers_per_system']} workers per system, requests: "
+            f"{report['requests']}"
+        )
+        print(
+            f"events written: {report['events_written']}, deliveries at the exchanges: "
+            f"{report['deliveries_at_the_exchanges']}"
+        )
         for fault in report["faults"]:
             print(
                 f"fault: {fault['signal']} {fault['holder']} (lease holder of {fault['system']}); "
@@ -293,8 +312,9 @@ def _print_report(report: dict, capsys) -> None:
             )
         print(f"unplanned lease changes: {len(report['unplanned_lease_changes'])}")
         print(
-            f"published twice: {report['published_twice_in_a_failover_window']} in failover windows, "
-            f"{report['published_twice_outside_a_failover_window']} outside; never published: {report['never_published']}"
+            f"second copies in failover windows: {report['copies_in_failover_windows']}; events published twice "
+            f"outside one: {report['events_published_twice_outside_a_failover_window']}; "
+            f"never published: {report['never_published']}"
         )
         print(f"converged in {report['seconds_to_converge']}s; records compared: {report['records_compared']}")
         print(
