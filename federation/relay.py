@@ -79,7 +79,7 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set: drain the outbox; when it is empty, wait for the watch (at most a poll interval);
-        back off while the broker is away.
+        back off while the broker is away; stand by while another process holds the lease.
         """
         backoff = 0.5
         while not stop.is_set():
@@ -88,10 +88,8 @@ class OutboxRelay:
                 backoff = 0.5
                 if not self.holds_lease:
                     self._stand_by(stop)
-                elif (
-                    published < self.batch_size
-                ):  # the watch saw any commit since it last returned, this read's included
-                    self._idle(stop)
+                elif published < self.batch_size:
+                    self._idle(stop)  # the watch saw any commit since it last returned, this read's included
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)

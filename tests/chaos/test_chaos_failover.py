@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -88,6 +89,11 @@ def _worker_names(system: str) -> list[str]:
     return [f"{system}-worker"] + [f"{system}-worker-{i}" for i in range(2, WORKERS + 1)]
 
 
+def _relay_logged(federation: Federation, name: str) -> bool:
+    """Whether worker `name` has taken the lease or found it held (its relay runs)."""
+    return "relay lease" in federation.log(name)
+
+
 def _holder(federation: Federation, factories: dict, system: str) -> str | None:
     """The name of the worker process holding `system`'s lease now."""
     with factories[system]() as session:
@@ -100,6 +106,7 @@ def _holder(federation: Federation, factories: dict, system: str) -> str | None:
 
 def _write_one(federation: Federation, system: str, admin: dict, customers: list[dict], products: list[str]) -> None:
     """One change in `system` that produces an event, so the new lease holder has something to publish."""
+    body: dict[str, Any]
     if system == "catalog":
         body = {"price_cents": 1000 + int(time.time() * 1000) % 9000}
         url = f"{federation.url('catalog')}/api/products/{products[0]}"
@@ -137,7 +144,7 @@ def _fail_the_holder(federation, factories, probe, system: str, sig: int, write)
         message=f"{successor} publishing within the lease + 2 s",
     )
     published = time.time()
-    fault = {
+    fault: dict[str, Any] = {
         "system": system,
         "signal": signal.Signals(sig).name,
         "holder": name,
@@ -188,7 +195,7 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
             each.result()
         for system in SYSTEM_NAMES:
             for name in _worker_names(system):
-                wait_for(lambda n=name: "relay lease" in federation.log(n), timeout=30, message=f"{name}'s relay")
+                wait_for(partial(_relay_logged, federation, name), timeout=30, message=f"{name}'s relay")
         admin = admin_headers(federation)
         products = [
             create_product(federation, admin, stock=INITIAL_STOCK, name=f"Failover product {i}")
@@ -250,7 +257,8 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
         if not any(start <= at <= end for start, end in windows[system]):
             unplanned.append({"system": system, "holder": holder, "epoch": epoch, "at": at})
             windows[system].append((at - LEASE_SECONDS - 1, at + SETTLE_SECONDS))  # a slow holder: a failover too
-    outside, per_window = [], defaultdict(int)
+    outside: list[str] = []
+    per_window: dict[tuple[str, tuple[float, float]], int] = defaultdict(int)
     for message_id, times in copies.items():
         system = written.get(message_id, "?")
         for at in times[1:]:

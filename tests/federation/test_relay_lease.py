@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,10 @@ class Relays:
     def await_standing_by(self, processes: list[subprocess.Popen]) -> None:
         """Wait until each of `processes` has found the lease held and stands by (so it is up and trying)."""
         for process in processes:
-            wait_for(lambda p=process: "stands by" in self.log(p), timeout=30, message="a relay standing by")
+            wait_for(partial(self._stands_by, process), timeout=30, message="a relay standing by")
+
+    def _stands_by(self, process: subprocess.Popen) -> bool:
+        return "stands by" in self.log(process)
 
     def stop_all(self) -> list[int]:
         """SIGTERM (after SIGCONT, for a frozen one) every relay still running; their exit codes."""
@@ -135,6 +139,13 @@ def probe(amqp_url, namespace):
     counting.close()
 
 
+def _stored(session_factory) -> tuple[str | None, int] | None:
+    """Holder and epoch of the stored lease."""
+    with session_factory() as session:
+        lease = read_lease(session.connection(), "catalog")
+    return None if lease is None else (lease.holder, lease.epoch)
+
+
 def _backlog(session_factory) -> int:
     with session_factory() as session:
         return outbox_backlog(session)
@@ -150,9 +161,7 @@ def test_one_process_holds_the_lease_and_the_others_stand_by(session_factory):
     assert first.hold() and first.held
     assert not second.hold() and not second.held
     assert first.hold() and not second.hold()
-    with session_factory() as session:
-        lease = read_lease(session.connection(), "catalog")
-    assert (lease.holder, lease.epoch) == (first.holder, 1)
+    assert _stored(session_factory) == (first.holder, 1)
 
 
 def test_a_released_lease_is_taken_at_the_next_try(session_factory):
@@ -170,9 +179,7 @@ def test_a_holder_that_stopped_renewing_is_fenced_once_another_took_it(session_f
     wait_for(second.hold, timeout=1 + 2, message="the second process taking the lapsed lease")
     assert not first.held  # by its own clock, before asking the database
     assert not first.hold() and first.epoch is None
-    with session_factory() as session:
-        lease = read_lease(session.connection(), "catalog")
-    assert (lease.holder, lease.epoch) == (second.holder, 2)
+    assert _stored(session_factory) == (second.holder, 2)
 
 
 def test_a_lease_that_ran_out_unclaimed_stays_with_its_holder(session_factory):
@@ -230,34 +237,39 @@ def test_a_relay_publishes_only_while_it_holds_the_lease(session_factory, amqp_u
     assert not relay.holds_lease and other.hold()  # closing the relay released its lease
 
 
+def _note_holder(runs: list[str], holder: str, _session_factory) -> None:
+    runs.append(holder)
+
+
 def test_only_the_lease_holder_runs_lease_tasks_and_the_next_holder_takes_them_over(session_factory, amqp_url):
     runs: list[str] = []
-    relays, stops, threads = [], [], []
+    leases, stops, threads = [], [], []
     for _ in range(2):
+        lease = RelayLease(session_factory, "catalog", 2)
         relay = OutboxRelay(
             amqp_url=amqp_url,
             names=Names("unused"),
             declaration=publisher_declaration(Names("unused"), "catalog", [], ()),
             session_factory=session_factory,
-            lease=RelayLease(session_factory, "catalog", 2),
+            lease=lease,
         )
         stop = threading.Event()
-        task = LeaseTask(0.05, lambda _factory, r=relay: runs.append(r.lease.holder))
+        task = LeaseTask(0.05, partial(_note_holder, runs, lease.holder))
         threads += [
             threading.Thread(target=relay.run, args=(stop,), daemon=True),
             threading.Thread(target=run_while_holding, args=(relay, task, session_factory, stop), daemon=True),
         ]
-        relays.append(relay)
+        leases.append(lease)
         stops.append(stop)
     for thread in threads:
         thread.start()
     try:
         wait_for(lambda: len(runs) >= 5, message="the holder's task running")
-        first = next(relay for relay in relays if relay.holds_lease)
-        assert set(runs) == {first.lease.holder}
-        stops[relays.index(first)].set()  # a clean stop releases the lease
-        second = relays[1 - relays.index(first)]
-        wait_for(lambda: runs[-1] == second.lease.holder, message="the next holder running the task")
+        first = next(lease for lease in leases if lease.held)
+        assert set(runs) == {first.holder}
+        stops[leases.index(first)].set()  # a clean stop releases the lease
+        second = leases[1 - leases.index(first)]
+        wait_for(lambda: runs[-1] == second.holder, message="the next holder running the task")
     finally:
         for stop in stops:
             stop.set()
