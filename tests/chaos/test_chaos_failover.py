@@ -234,8 +234,10 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
             time.sleep(0.5)
         converge_seconds = time.monotonic() - stopped
     finally:
-        watch.stop()
-        federation.stop_all()  # after this, whatever a relay published is at the probe (or on its way)
+        try:
+            watch.stop()  # first: the clean stops below hand the lease around, which is no failover
+        finally:
+            federation.stop_all()  # after this, whatever a relay published is at the probe (or on its way)
     try:
         written = {}
         for system, factory in factories.items():
