@@ -11,7 +11,7 @@ import click
 
 from federation.contracts_cli import contracts
 from federation.outbox_cli import outbox
-from federation.settings import Settings
+from federation.settings import InvalidSetting, Settings
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
 
@@ -33,6 +33,13 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         """A built-in command, else one a system contributes."""
         return super().get_command(ctx, name) or _system_commands().get(name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a setting with an unaccepted value stops it with one line naming the variable."""
+        try:
+            return super().invoke(ctx)
+        except InvalidSetting as error:
+            raise click.ClickException(str(error)) from error
 
 
 def _system_commands() -> dict[str, click.Command]:
@@ -294,7 +301,7 @@ def resync(system: str, producer: str, rebuild: bool) -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def status(as_json: bool) -> None:
-    """Per system: reachable, outbox backlog, parked outbox rows, queue depth, dead letters, replica freshness."""
+    """Per system: reachable, outbox backlog, parked rows, relay lease holder, queue depth, dead letters, freshness."""
     import dataclasses
     import json
 
@@ -316,6 +323,8 @@ def status(as_json: bool) -> None:
         )
         if entry.outbox_parked:
             click.echo(f"         ! {entry.outbox_parked} parked outbox row(s): scs outbox list {entry.system}")
+        if entry.database_reachable:
+            click.echo(f"         relay lease: {_lease(entry.relay_lease_holder, entry.relay_lease_since)}")
         for error in entry.errors:
             click.echo(f"         ! {error}")
 
@@ -323,6 +332,11 @@ def status(as_json: bool) -> None:
 def _yes(value: bool) -> str:
     """A status word that stands out when something is down."""
     return "up" if value else "DOWN"
+
+
+def _lease(holder: str | None, since: str | None) -> str:
+    """Who relays the system's outbox, and since when."""
+    return f"{holder} since {since}" if holder else "nobody holds it (no worker running?)"
 
 
 def _num(value: int | None) -> str:

@@ -10,15 +10,24 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from federation.outbox_parking import WAITING, aware, count_parked
-from federation.runtime_models import InboxMessage, OutboxMessage
+from federation.lease_state import read_lease
+from federation.outbox_parking import WAITING, count_parked
+from federation.runtime_models import InboxMessage, OutboxMessage, as_utc
 
 HTTP_REQUESTS = Counter("scs_http_requests_total", "HTTP requests served", ["system", "endpoint", "method", "status"])
 HTTP_LATENCY = Histogram("scs_http_request_duration_seconds", "HTTP request latency", ["system", "endpoint"])
@@ -29,6 +38,17 @@ EVENTS_CONSUMED = Counter(
 CONSUMER_LATENCY = Histogram("scs_consumer_processing_seconds", "Time to apply one event", ["system", "type"])
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
+RELAY_LEASE_HELD = Gauge(
+    "scs_relay_lease_held",
+    "1 while this process's relay holds its system's lease (a killed process's last value stays: see scs_relay_lease_holder)",
+    ["system"],
+    multiprocess_mode="liveall",
+)
+RELAY_LEASE_CHANGES = Counter(
+    "scs_relay_lease_changes_total",
+    "Relay leases taken by this system's processes (first take and takeovers)",
+    ["system"],
+)
 
 
 def method_label(method: str) -> str:
@@ -61,7 +81,7 @@ class _ProcessLocal(Collector):
 
 
 class _DatabaseGauges(Collector):
-    """Outbox backlog, age of the oldest unpublished event, parked outbox rows, and replica freshness per source."""
+    """Outbox backlog and age of its oldest event, parked rows, replica freshness, and who holds the relay lease."""
 
     def __init__(self, session_factory: sessionmaker[Session], system: str) -> None:
         """Gauges of `system`, read through `session_factory` at each scrape."""
@@ -83,14 +103,20 @@ class _DatabaseGauges(Collector):
             "Seconds since the last applied event, per source",
             labels=["system", "source"],
         )
+        holder = GaugeMetricFamily(
+            "scs_relay_lease_holder", "1 for the process holding the system's relay lease", labels=["system", "holder"]
+        )
         with self.session_factory() as session:
             backlog.add_metric([self.system], session.scalar(select(func.count(OutboxMessage.seq)).where(WAITING)) or 0)
             first = session.scalar(select(func.min(OutboxMessage.created_at)).where(WAITING))
-            oldest.add_metric([self.system], (now - aware(first)).total_seconds() if first else 0.0)
+            oldest.add_metric([self.system], (now - as_utc(first)).total_seconds() if first else 0.0)
             parked.add_metric([self.system], count_parked(session))
             rows = session.execute(
                 select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
             )
             for source, last in rows:
-                freshness.add_metric([self.system, source], (now - aware(last)).total_seconds())
-        yield from (backlog, oldest, parked, freshness)
+                freshness.add_metric([self.system, source], (now - as_utc(last)).total_seconds())
+            lease = read_lease(session.connection(), self.system)
+            if lease is not None and lease.active(now):
+                holder.add_metric([self.system, str(lease.holder)], 1)
+        yield from (backlog, oldest, parked, freshness, holder)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.outbox_watch import announce
-from federation.runtime_models import OutboxMessage
+from federation.runtime_models import OutboxMessage, as_utc
 from federation.settings import Settings
 
 WAITING: ColumnElement[bool] = and_(OutboxMessage.published_at.is_(None), OutboxMessage.parked_at.is_(None))
@@ -82,18 +82,13 @@ def outbox_problem(session: Session, settings: Settings) -> str | None:
         return f"{backlog} outbox rows wait (SCS_READY_MAX_OUTBOX_BACKLOG is {settings.ready_max_outbox_backlog})"
     oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(WAITING))
     if oldest is not None:
-        waited = (datetime.now(UTC) - aware(oldest)).total_seconds()
+        waited = (datetime.now(UTC) - as_utc(oldest)).total_seconds()
         if waited > settings.ready_max_outbox_age_seconds:
             return (
                 f"the oldest unpublished event has waited {waited:.0f} s (SCS_READY_MAX_OUTBOX_AGE_SECONDS is "
                 f"{settings.ready_max_outbox_age_seconds:g}): is the worker's relay running?"
             )
     return None
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the runtime stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _parked(session: Session, event_ids: Iterable[str] | None) -> list[OutboxMessage]:
@@ -111,6 +106,6 @@ def _describe_row(message: OutboxMessage) -> ParkedRow:
         event_type=message.event_type,
         aggregate_id=message.aggregate_id,
         attempts=message.attempts,
-        parked_at=aware(message.parked_at).isoformat() if message.parked_at else "",
+        parked_at=as_utc(message.parked_at).isoformat() if message.parked_at else "",
         reason=message.last_error or "",
     )

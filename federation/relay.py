@@ -2,6 +2,8 @@
 
 A batch is published in one go and its confirms are awaited together (aio-pika pipelines them); waiting for
 each confirm before the next publish, as pika's blocking channel does, made the relay the slowest step.
+Every worker process of a system runs a relay; only the one holding the system's lease publishes, the others
+stand by (federation/relay_lease.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from federation.db import READ_ONLY
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
 from federation.provenance import publishing_user
+from federation.relay_lease import RelayLease
 from federation.relay_refusals import PublishRefused, Refusals, refused_for_content
 from federation.replica import REBUILD_HEADER
 from federation.runtime_models import OutboxMessage, utcnow
@@ -65,6 +68,7 @@ class OutboxRelay:
         passive_foreign: bool = False,
         watch: OutboxWatch | None = None,
         max_attempts: int = 5,
+        lease: RelayLease | None = None,
     ) -> None:
         """A relay of the outbox behind `session_factory` to the exchanges `declaration` names."""
         self.amqp_url = amqp_url
@@ -72,12 +76,13 @@ class OutboxRelay:
         self.declaration = declaration
         self.session_factory = session_factory
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = min(poll_seconds, lease.renew_seconds) if lease else poll_seconds  # idle, yet renewing
         self.max_backoff_seconds = max_backoff_seconds
         self.passive_foreign = passive_foreign
         self.watch = watch
         self.user_id = publishing_user(amqp_url)
         self.refusals = Refusals(session_factory, max_attempts)
+        self.lease = lease
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._connection: AbstractConnection | None = None
@@ -87,14 +92,17 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set: drain the outbox, then wait for the watch; back off while the broker is away.
 
-        The wait for the watch lasts at most a poll interval.
+        The wait for the watch lasts at most a poll interval; while another process holds the lease, stand by.
         """
         backoff = 0.5
         while not stop.is_set():
             try:
-                _published, read_again = self._call(self._publish_batch())
+                held = self.lease is None or self.lease.hold()
+                read_again = held and self._call(self._publish_batch())[1]
                 backoff = 0.5
-                if not read_again:  # the watch saw any commit since it last returned, this read's included
+                if not self.holds_lease:
+                    self._stand_by(stop)
+                elif not read_again:  # the watch saw any commit since it last returned, this read's included
                     self._idle(stop)
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
@@ -121,14 +129,30 @@ class OutboxRelay:
             if self.watch.wait(min(remaining, STOP_CHECK_SECONDS)):
                 return
 
+    def _stand_by(self, stop: threading.Event) -> None:
+        """Another process's relay holds the lease: listen for nothing, and try to take it in a fraction of the lease."""
+        assert self.lease is not None
+        if self.watch is not None:
+            self.watch.close()
+        stop.wait(self.lease.retry_seconds)
+
+    @property
+    def holds_lease(self) -> bool:
+        """Whether this relay may publish now: it holds its system's lease (or runs without one); housekeeping asks too."""
+        return self.lease is None or self.lease.held
+
     def publish_pending(self, until_empty: bool = False) -> int:
-        """Publish unpublished rows in order (one batch, or all of them with `until_empty`); return how many."""
+        """Publish unpublished rows in order (one batch, or all with `until_empty`); return how many.
+
+        Only while this relay holds the lease (renewed before each batch, when due): none while another holds it.
+        """
         total = 0
-        while True:
+        while self.lease is None or self.lease.hold():
             count, read_again = self._call(self._publish_batch())
             total += count
             if not until_empty or not read_again:
-                return total
+                break
+        return total
 
     async def _publish_batch(self) -> tuple[int, bool]:
         """Read a batch, publish it, await its confirms, then mark the confirmed rows (the leading run, keeping the order).
@@ -145,7 +169,7 @@ class OutboxRelay:
                 execution_options={READ_ONLY: True}
             )  # polling never takes SQLite's write lock
             rows = connection.execute(_pending_rows(limit)).all()
-        if not rows:
+        if not rows or not self.holds_lease:  # the fence: a holder that froze since hold() publishes nothing
             return 0, False
         try:
             await self._ensure_channel()
@@ -214,7 +238,12 @@ class OutboxRelay:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def close(self) -> None:
-        """Drop the broker connection and stop the relay's event-loop thread (the next batch starts both again)."""
+        """Release the lease, drop the broker connection and stop the relay's event-loop thread.
+
+        The next batch takes the lease again, if free, and starts the rest.
+        """
+        if self.lease is not None:
+            self.lease.release()
         if self.watch is not None:
             self.watch.close()
         if self._loop is not None and self._loop_thread is not None and self._loop_thread.is_alive():

@@ -1,4 +1,4 @@
-"""Tables the runtime keeps in every system's database: the outbox of events to publish and the inbox of events applied."""
+"""Tables the runtime keeps in each system's database: the outbox of events to publish, the inbox of events applied, the lease."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 def utcnow() -> datetime:
     """Timezone-aware now, for timestamps stored by the runtime."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive; the runtime stores UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RuntimeBase(DeclarativeBase):
@@ -57,3 +62,19 @@ class InboxMessage(RuntimeBase):
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_scs_inbox_freshness", "producer", "processed_at"),)
+
+
+class Lease(RuntimeBase):
+    """Who may relay this database's outbox, until when: one row per outbox, taken and renewed by conditional updates.
+
+    `epoch` grows by one on every acquisition; a holder renews only while the epoch is still the one it took, so
+    a process that froze and woke after another took over finds it lost the lease (the fencing token).
+    """
+
+    __tablename__ = "scs_relay_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    epoch: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,11 @@ from federation.files import write_whole
 
 DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/"
+DEFAULT_RELAY_LEASE_SECONDS = 5.0
+
+
+class InvalidSetting(ValueError):
+    """A variable holds none of its accepted forms; the message names the variable and the forms (one line)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class Settings:
     prefetch: int = 50
     relay_poll_seconds: float = 0.5
     relay_batch_size: int = 200
+    relay_lease_seconds: float = DEFAULT_RELAY_LEASE_SECONDS
     jwt_issuer: str = "scs-user"
     jwt_audience: str = "scs"
     public_key_files: tuple[Path, ...] = field(default_factory=tuple)
@@ -61,6 +67,7 @@ class Settings:
             retry_delays_ms=tuple(int(ms) for ms in env.get("SCS_RETRY_DELAYS_MS", "1000,5000,30000").split(",")),
             prefetch=int(env.get("SCS_PREFETCH", "50")),
             relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.5")),
+            relay_lease_seconds=_lease_seconds(env),
             public_key_files=key_files,
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
@@ -102,8 +109,24 @@ def _port(env: Mapping[str, str], system: str) -> int:
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: str, minimum: int) -> int:
-    """A whole-number setting of at least `minimum`, or a ValueError that names the variable."""
+    """A whole-number setting of at least `minimum`, or an InvalidSetting that names the variable."""
     raw = env.get(name, default).strip()
     if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+        raise InvalidSetting(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
     return int(raw)
+
+
+def _lease_seconds(env: Mapping[str, str]) -> float:
+    """SCS_RELAY_LEASE_SECONDS: how long a relay lease lasts unless renewed (a failover takes about that long)."""
+    raw = env.get("SCS_RELAY_LEASE_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_RELAY_LEASE_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not 1 <= seconds <= 3600:  # also refuses nan; below a second the renewals would keep the database busy
+        raise InvalidSetting(
+            f"SCS_RELAY_LEASE_SECONDS={raw!r} is not a lease length: give seconds from 1 to 3600, e.g. 5 or 2.5"
+        )
+    return seconds

@@ -1,4 +1,4 @@
-"""What an operator wants to know per system: reachable, outbox backlog, parked rows, queues, replica freshness."""
+"""What an operator wants to know per system: reachable, outbox backlog, parked rows, relay lease, queues, freshness."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from federation.db import make_engine
-from federation.outbox_parking import WAITING, ParkedRow, aware, count_parked, parked_rows
-from federation.runtime_models import InboxMessage, OutboxMessage
+from federation.lease_state import read_lease
+from federation.outbox_parking import WAITING, ParkedRow, count_parked, parked_rows
+from federation.runtime_models import InboxMessage, OutboxMessage, as_utc
 from federation.settings import Settings
 from federation.topology import Names
 
@@ -35,6 +36,8 @@ class SystemStatus:
     inbox_depth: int | None = None
     dead_letters: int | None = None
     seconds_since_last_event: dict[str, float] = field(default_factory=dict)
+    relay_lease_holder: str | None = None
+    relay_lease_since: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -57,7 +60,7 @@ def _web_reachable(base_url: str) -> bool:
 
 
 def _database_figures(settings: Settings, status: SystemStatus) -> None:
-    """Outbox backlog, age of the oldest unpublished event, parked rows (the first few), and freshness of each source."""
+    """Outbox backlog and its oldest event, parked rows (the first few), relay lease holder, replica freshness."""
     engine = make_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
@@ -65,13 +68,17 @@ def _database_figures(settings: Settings, status: SystemStatus) -> None:
             status.outbox_backlog = session.scalar(select(func.count(OutboxMessage.seq)).where(WAITING))
             oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(WAITING))
             if oldest is not None:
-                status.oldest_unpublished_seconds = round((now - aware(oldest)).total_seconds(), 1)
+                status.oldest_unpublished_seconds = round((now - as_utc(oldest)).total_seconds(), 1)
             status.outbox_parked = count_parked(session)
             status.parked = parked_rows(session, limit=PARKED_SHOWN)
+            lease = read_lease(session.connection(), settings.system)
+            if lease is not None and lease.active(now):
+                status.relay_lease_holder = lease.holder
+                status.relay_lease_since = lease.acquired_at.isoformat(timespec="seconds")
             rows = session.execute(
                 select(InboxMessage.producer, func.max(InboxMessage.processed_at)).group_by(InboxMessage.producer)
             )
-            status.seconds_since_last_event = {p: round((now - aware(at)).total_seconds(), 1) for p, at in rows}
+            status.seconds_since_last_event = {p: round((now - as_utc(at)).total_seconds(), 1) for p, at in rows}
         status.database_reachable = True
     except SQLAlchemyError as error:
         status.errors.append(f"database: {error.__class__.__name__}: {str(error).splitlines()[0]}")

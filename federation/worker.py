@@ -7,7 +7,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
 from federation.outbox_watch import watch_outbox
 from federation.relay import OutboxRelay
+from federation.relay_lease import RelayLease
 from federation.settings import Settings
 from federation.systems import System, load_systems
 from federation.topology import Names, Subscription, publisher_declaration
@@ -24,6 +26,17 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class LeaseTask:
+    """Work for one process of a system, not all of them (housekeeping), done by the relay lease's holder.
+
+    It runs every `every_seconds`, with sessions on the system's database.
+    """
+
+    every_seconds: float
+    run: Callable[[sessionmaker[Session]], object]
 
 
 def heartbeat_file(settings: Settings) -> Path:
@@ -45,7 +58,7 @@ def subscriptions_of(systems: list[System]) -> list[Subscription]:
 def build_relay(
     system: System, settings: Settings, session_factory: sessionmaker[Session], subscriptions: list[Subscription]
 ) -> OutboxRelay:
-    """The relay of `system`'s outbox into its own exchange, woken by commits to the outbox."""
+    """The relay of `system`'s outbox into its exchange, woken by commits, publishing while it holds the lease."""
     names = Names(settings.namespace)
     return OutboxRelay(
         amqp_url=settings.amqp_url,
@@ -57,6 +70,7 @@ def build_relay(
         passive_foreign=settings.passive_foreign_topology,
         watch=watch_outbox(session_factory.kw["bind"]),
         max_attempts=settings.outbox_max_attempts,
+        lease=RelayLease(session_factory, system.name, settings.relay_lease_seconds),
     )
 
 
@@ -74,14 +88,21 @@ def build_consumer(system: System, settings: Settings, session_factory: sessionm
     )
 
 
-def run_worker(system: System, settings: Settings, subscriptions: list[Subscription] | None = None) -> None:
-    """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly."""
+def run_worker(
+    system: System,
+    settings: Settings,
+    subscriptions: list[Subscription] | None = None,
+    lease_tasks: Sequence[LeaseTask] = (),
+) -> None:
+    """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly; `lease_tasks` run while the lease is held."""
     session_factory = make_session_factory(make_engine(settings.database_url))
     subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
     relay = build_relay(system, settings, session_factory, subscriptions)
     stop_relay = threading.Event()
     relay_thread = threading.Thread(target=relay.run, args=(stop_relay,), name=f"{system.name}-relay", daemon=True)
     relay_thread.start()
+    for task in lease_tasks:
+        threading.Thread(target=run_while_holding, args=(relay, task, session_factory, stop_relay), daemon=True).start()
     consumer = build_consumer(system, settings, session_factory) if system.event_handlers else None
 
     def healthy() -> bool:
@@ -96,6 +117,18 @@ def run_worker(system: System, settings: Settings, subscriptions: list[Subscript
     finally:
         stop_relay.set()
         relay_thread.join(timeout=10)
+
+
+def run_while_holding(
+    relay: OutboxRelay, task: LeaseTask, session_factory: sessionmaker[Session], stop: threading.Event
+) -> None:
+    """Run `task` every `task.every_seconds` while `relay` holds its lease, until `stop` is set; a failure waits a turn."""
+    while not stop.wait(task.every_seconds):
+        if relay.holds_lease:
+            try:
+                task.run(session_factory)
+            except Exception:
+                log.exception("lease task %s failed; trying again in %.0fs", task.run, task.every_seconds)
 
 
 def _beat(path: Path, healthy: Callable[[], bool], stop: threading.Event) -> None:
