@@ -94,10 +94,11 @@ def test_metrics_counters_move_when_events_flow(federation):
         return after if consumed == 1 and published == 1 else None
 
     after = wait_for(moved, message="consumer and relay counters in /metrics")
-    placed = {"endpoint": "api_place_order", "status": "201"}
+    assert isinstance(after, str)
+    place_order = {"endpoint": "api_place_order", "status": "201"}
     assert (
-        _sample(after, "scs_http_requests_total", **placed)
-        == (_sample(before, "scs_http_requests_total", **placed) or 0) + 1
+        _sample(after, "scs_http_requests_total", **place_order)
+        == (_sample(before, "scs_http_requests_total", **place_order) or 0) + 1
     )
     created = {"system": "order", "type": "catalog.product.created", "outcome": "applied"}
     assert _sample(before, "scs_events_consumed_total", **created) is None
