@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from pika.exceptions import ChannelClosedByBroker
 from sqlalchemy.engine import make_url
 
 from federation.topology import Names, all_names
+from tests.prerequisites import ci_requires
 
 TEST_SYSTEMS = ("user", "catalog", "order", "sample")
 TEST_RETRY_DELAYS_MS = (100, 300)
@@ -92,27 +94,55 @@ def _require_local(name: str, url: str, default_port: int, start_hint: str) -> N
         )
 
 
+@dataclass(frozen=True)
+class Broker:
+    """The broker the tests talk to, and how to run rabbitmqctl against it (None when no rabbitmqctl reaches it)."""
+
+    url: str
+    rabbitmqctl: Callable[[list[str]], str] | None
+
+
 @pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
-    """The broker the tests talk to (a real RabbitMQ)."""
+def broker() -> Iterator[Broker]:
+    """A real RabbitMQ: the one answering on this machine, or one in a container (see the module's docstring)."""
     if not BROKER_IN_CONTAINER:
         _require_local(
             "RabbitMQ", LOCAL_AMQP_URL, 5672, "start one (rabbitmq-server -detached) or set SCS_TEST_AMQP_URL"
         )
-        yield LOCAL_AMQP_URL
+        local = urlsplit(LOCAL_AMQP_URL).hostname in ("127.0.0.1", "localhost", "::1") and shutil.which("rabbitmqctl")
+        yield Broker(LOCAL_AMQP_URL, _local_rabbitmqctl if local else None)
         return
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-    broker = (
+    container = (
         DockerContainer("rabbitmq:3.13-management")
         .with_exposed_ports(5672)
         .waiting_for(LogMessageWaitStrategy("Server startup complete").with_startup_timeout(120))
     )
-    with broker:
-        url = f"amqp://guest:guest@{broker.get_container_host_ip()}:{broker.get_exposed_port(5672)}/"
+    with container:
+        url = f"amqp://guest:guest@{container.get_container_host_ip()}:{container.get_exposed_port(5672)}/"
         _await_broker(url)
-        yield url
+
+        def rabbitmqctl(args: list[str]) -> str:
+            exit_code, output = container.exec(["rabbitmqctl", *args])
+            assert exit_code == 0, f"rabbitmqctl {args} in the broker container: {output.decode(errors='replace')}"
+            return output.decode()
+
+        yield Broker(url, rabbitmqctl)
+
+
+def _local_rabbitmqctl(args: list[str]) -> str:
+    """Run the machine's rabbitmqctl (its local node)."""
+    done = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, f"rabbitmqctl {args} failed: {done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def amqp_url(broker: Broker) -> str:
+    """The broker URL the tests talk to."""
+    return broker.url
 
 
 @pytest.fixture(scope="session")
@@ -166,17 +196,55 @@ def _await_broker(url: str, timeout: float = 60) -> None:
             time.sleep(0.5)
 
 
+@pytest.fixture(scope="session")
+def new_namespace(broker: Broker) -> Iterator[Callable[[], str]]:
+    """Hands out fresh `test-` namespaces; when the session ends, none of them may hold a queue or exchange.
+
+    Only the namespaces this session handed out are checked (other runs share the broker). What is found is
+    deleted, so a failing run still leaves the broker as it found it, and reported as an error of the run.
+    """
+    handed_out: list[str] = []
+    can_check = ci_requires(broker.rabbitmqctl is not None, "no rabbitmqctl reaches the broker to list what is left")
+
+    def hand_out() -> str:
+        value = f"test-{uuid.uuid4().hex[:10]}"
+        handed_out.append(value)
+        return value
+
+    yield hand_out
+    if not (can_check and handed_out):
+        return
+    assert broker.rabbitmqctl is not None
+    prefixes = tuple(f"{namespace}." for namespace in handed_out)
+    left = {
+        kind: [
+            name
+            for name in broker.rabbitmqctl(["--quiet", "--no-table-headers", f"list_{kind}s", "name"]).split()
+            if name.startswith(prefixes)
+        ]
+        for kind in ("queue", "exchange")
+    }
+    if any(left.values()):
+        _delete(broker.url, left["queue"], left["exchange"])
+        pytest.fail(f"the test run left broker objects of its namespaces behind (now deleted): {left}", pytrace=False)
+
+
 @pytest.fixture
-def namespace(amqp_url: str) -> Iterator[str]:
+def namespace(amqp_url: str, new_namespace: Callable[[], str]) -> Iterator[str]:
     """A random SCS_NAMESPACE, so tests sharing one broker never see each other's messages; removed afterwards."""
-    value = f"test-{uuid.uuid4().hex[:10]}"
+    value = new_namespace()
     yield value
     delete_namespace(amqp_url, value)
 
 
 def delete_namespace(amqp_url: str, namespace: str) -> None:
-    """Delete every exchange and queue a namespace can hold."""
+    """Delete every exchange and queue a namespace of the tests declares (they all use TEST_RETRY_DELAYS_MS)."""
     exchanges, queues = all_names(Names(namespace), TEST_SYSTEMS, TEST_RETRY_DELAYS_MS)
+    _delete(amqp_url, queues, exchanges)
+
+
+def _delete(amqp_url: str, queues: list[str], exchanges: list[str]) -> None:
+    """Delete these queues and exchanges where they exist."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         for kind, names in (("queue", queues), ("exchange", exchanges)):

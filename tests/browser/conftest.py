@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,9 @@ from tests.e2e.federation_processes import Federation
 
 
 @pytest.fixture(scope="package")
-def shop(tmp_path_factory, amqp_url) -> Iterator[Federation]:
+def shop(tmp_path_factory, amqp_url, new_namespace) -> Iterator[Federation]:
     """One running federation shared by the browser tests (each test uses its own accounts and products)."""
-    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    namespace = new_namespace()
     running = Federation(data_dir=tmp_path_factory.mktemp("browser") / "var", namespace=namespace, amqp_url=amqp_url)
     running.start_all()
     yield running

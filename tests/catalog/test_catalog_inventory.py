@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from federation.runtime_models import InboxMessage
+from federation.topology import Names
 from shared_contracts.catalog import ProductState, StockRejected, StockReserved
 from shared_contracts.order import OrderState
 from systems.catalog.inventory.models import Reservation
@@ -15,7 +16,7 @@ from systems.catalog.inventory.reactive.on_order_placed import on_order_placed
 from systems.catalog.system import SYSTEM
 from tests.catalog.conftest import add_product, apply, get_product, order_event, outbox
 from tests.conftest import wait_for
-from tests.federation.harness import publish_event, running_consumer
+from tests.federation.harness import publish_event, queue_depth, running_consumer
 
 
 def reservation(session_factory, order_id) -> Reservation:
@@ -77,6 +78,32 @@ def test_the_same_order_placed_twice_reserves_once(session_factory):
     apply(session_factory, on_order_placed, republished)
     assert get_product(session_factory, mug.id).stock == 3
     assert len(outbox(session_factory, "catalog.stock.reserved")) == 1
+
+
+def test_order_events_re_published_through_the_broker_with_new_ids_reserve_and_release_once(
+    session_factory, amqp_url, namespace
+):
+    mug, order_id = add_product(session_factory, stock=5), uuid.uuid4()
+    placed = order_event("order.placed", [(mug.id, 2)], order_id=order_id)
+    cancelled = order_event("order.cancelled", [(mug.id, 2)], order_id=order_id, version=3)
+    with running_consumer(system=SYSTEM, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory):
+        for event in (placed, cancelled):
+            again = order_event(event.type, [(mug.id, 2)], order_id=order_id, version=event.aggregate_version)
+            assert again.id != event.id  # what a resync or a relay without the original id sends: the inbox can't tell
+            publish_event(amqp_url, namespace, event)
+            publish_event(amqp_url, namespace, again)
+
+            def both_applied(event=event, again=again) -> bool:
+                return _in_inbox(session_factory, event, again)
+
+            wait_for(both_applied, message=f"both {event.type} applied")
+            if event is placed:
+                assert get_product(session_factory, mug.id).stock == 3
+    assert get_product(session_factory, mug.id).stock == 5
+    released = reservation(session_factory, order_id)
+    assert released is not None and released.status == "released"
+    assert len(outbox(session_factory, "catalog.stock.reserved")) == 1
+    assert queue_depth(amqp_url, Names(namespace).dead_letter_queue("catalog")) == 0
 
 
 def test_cancel_releases_once(session_factory):
@@ -144,6 +171,11 @@ def test_the_consumer_reserves_and_releases_through_the_broker(session_factory, 
         "catalog.stock.reserved",
         "catalog.product.updated",
     ]
+
+
+def _in_inbox(session_factory, *events) -> bool:
+    with session_factory() as session:
+        return all(session.get(InboxMessage, ("catalog", str(event.id))) for event in events)
 
 
 def _inbox_count(session_factory) -> int:

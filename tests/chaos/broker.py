@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import time
 
 import pika
-import pytest
 
 from tests.e2e.federation_processes import free_port
-
-
-def docker_available() -> bool:
-    """Whether a Docker engine is reachable."""
-    return bool(shutil.which("docker")) and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+from tests.prerequisites import require_docker
 
 
 class ContainerBroker:
@@ -65,8 +58,5 @@ class ContainerBroker:
 
 def start_container_broker() -> ContainerBroker:
     """A fresh broker, or skip (locally) / fail (in CI) without a Docker engine."""
-    if not docker_available():
-        if os.environ.get("CI"):
-            pytest.fail("the chaos suite needs a Docker engine in CI: run ../shared/compose-standins/build first")
-        pytest.skip("no Docker engine here (start one with ../shared/compose-standins/build)")
+    require_docker()
     return ContainerBroker()

@@ -1,7 +1,7 @@
 """`docker compose up` for real: build the image, start the stack from the unmodified docker-compose.yml, order, tear down.
 
 Needs a Docker engine (`../shared/compose-standins/build` starts one here, with local stand-ins for the base
-images). Without an engine the test is skipped locally and fails in CI (CI=true), so CI always runs it.
+images). Without an engine the test is skipped locally and fails in CI (tests/prerequisites.py), so CI always runs it.
 Run it alone with: `python -m pytest -m compose`.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 import uuid
@@ -20,6 +19,7 @@ import requests
 
 from tests.conftest import wait_for
 from tests.e2e.federation_processes import free_port
+from tests.prerequisites import require_docker
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-password-2026"
@@ -38,20 +38,10 @@ ONE_SHOT = ("broker-setup", "demo-data")
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(1500)]
 
 
-def _docker_available() -> bool:
-    """Whether there is a Docker engine and the compose CLI."""
-    if not shutil.which("docker-compose") or not shutil.which("docker"):
-        return False
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
-
-
 @pytest.fixture(scope="module")
 def stack():
     """The whole stack under a unique project name and free host ports; always torn down."""
-    if not _docker_available():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs a Docker engine for the compose test: run ../shared/compose-standins/build first")
-        pytest.skip("no Docker engine here (start one with ../shared/compose-standins/build)")
+    require_docker(compose=True)
     ports = {
         name: free_port() for name in ("SCS_USER_PORT", "SCS_CATALOG_PORT", "SCS_ORDER_PORT", "SCS_RABBITMQ_UI_PORT")
     }

@@ -15,6 +15,7 @@ import requests
 
 from federation.settings import Settings
 from federation.worker import heartbeat_file, worker_is_alive
+from tests.conftest import TEST_RETRY_DELAYS_MS
 
 SYSTEM_NAMES = ("user", "catalog", "order")
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ class Federation:
             "SCS_DATA_DIR": str(self.data_dir),
             "SCS_NAMESPACE": self.namespace,
             "SCS_AMQP_URL": self.amqp_url,
-            "SCS_RETRY_DELAYS_MS": "200,500",
+            "SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)),  # the delay queues delete_namespace knows
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from typing import Any
 
@@ -58,21 +59,21 @@ def test_one_correlation_id_follows_a_checkout_through_all_three_systems(federat
     assert {e["correlation_id"] for entries in seen.values() for e in entries} == {correlation_id}
 
 
-def _sample(metrics_text: str, name: str, **labels: str) -> float:
-    """The value of one sample in Prometheus text format (0 when absent)."""
+def _sample(metrics_text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in Prometheus text format (None when the series is absent)."""
     wanted = [f'{key}="{value}"' for key, value in labels.items()]
     for line in metrics_text.splitlines():
         match = re.match(rf"^{re.escape(name)}\{{(.*)\}} (\S+)$", line)
         if match and all(label in match.group(1) for label in wanted):
             return float(match.group(2))
-    return 0.0
+    return None
 
 
 def test_metrics_counters_move_when_events_flow(federation):
     def scrape() -> str:
         return requests.get(f"{federation.url('order')}/metrics", timeout=10).text
 
-    before = scrape()
+    before, began = scrape(), time.time()
     admin = admin_headers(federation)
     product_id = create_product(federation, admin, stock=3)
     customer = register_and_log_in(federation)
@@ -91,20 +92,23 @@ def test_metrics_counters_move_when_events_flow(federation):
             after, "scs_events_consumed_total", system="order", type="catalog.stock.reserved", outcome="applied"
         )
         published = _sample(after, "scs_events_published_total", system="order", type="order.confirmed")
-        return after if consumed >= 1 and published >= 1 else None
+        return after if consumed == 1 and published == 1 else None
 
     after = wait_for(moved, message="consumer and relay counters in /metrics")
+    assert isinstance(after, str)
+    place_order = {"endpoint": "api_place_order", "status": "201"}
     assert (
-        _sample(after, "scs_http_requests_total", endpoint="api_place_order", status="201")
-        >= 1
-        > _sample(before, "scs_http_requests_total", endpoint="api_place_order", status="201")
+        _sample(after, "scs_http_requests_total", **place_order)
+        == (_sample(before, "scs_http_requests_total", **place_order) or 0) + 1
     )
-    assert (
-        _sample(after, "scs_events_consumed_total", system="order", type="catalog.product.created", outcome="applied")
-        >= 1
-    )
-    assert 'scs_outbox_backlog{system="order"}' in after
-    assert _sample(after, "scs_replica_seconds_since_last_event", system="order", source="catalog") >= 0
+    created = {"system": "order", "type": "catalog.product.created", "outcome": "applied"}
+    assert _sample(before, "scs_events_consumed_total", **created) is None
+    assert _sample(after, "scs_events_consumed_total", **created) == 1
+    assert _sample(after, "scs_outbox_backlog", system="order") == 0
+    freshness = {"system": "order", "source": "catalog"}
+    assert _sample(before, "scs_replica_seconds_since_last_event", **freshness) is None  # nothing from catalog yet
+    since_last = _sample(after, "scs_replica_seconds_since_last_event", **freshness)
+    assert since_last is not None and 0 <= since_last <= time.time() - began  # an event applied during this test
     assert "scs_consumer_processing_seconds_bucket" in after and "scs_http_request_duration_seconds_bucket" in after
 
 

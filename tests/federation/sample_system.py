@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import Boolean, Integer, String, update
+from sqlalchemy import event as session_events
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from federation.consumer import EventRejected
@@ -40,7 +41,8 @@ class ProductCopy(SampleBase):
     price_cents: Mapped[int | None] = mapped_column(Integer)
     discontinued: Mapped[bool] = mapped_column(Boolean, default=False)
     aggregate_version: Mapped[int] = mapped_column(Integer)
-    handled_count: Mapped[int] = mapped_column(Integer, default=0)
+    handled_count: Mapped[int] = mapped_column(Integer, default=0)  # handler runs: what only the inbox bounds
+    changed_count: Mapped[int] = mapped_column(Integer, default=0)  # runs that changed the copy: the version guard's
 
 
 def on_product_changed(session: Session, event: Envelope) -> None:
@@ -53,10 +55,12 @@ def on_product_changed(session: Session, event: Envelope) -> None:
     if data.name == "reject-me":
         raise EventRejected("the sample system refuses products named reject-me")
     crash_marker = os.environ.get("SAMPLE_CRASH_MARKER")
-    if data.name == "crash-once" and crash_marker and not Path(crash_marker).exists():
-        Path(crash_marker).write_text("crashed")
-        os.kill(os.getpid(), signal.SIGKILL)
-    upsert_if_newer(
+    if crash_marker and not Path(crash_marker).exists():
+        if data.name == "crash-once":  # before the commit: nothing of the event is stored
+            _crash(crash_marker)
+        if data.name == "crash-after-commit":  # after the commit, before the ack: the effect is stored
+            session_events.listen(session, "after_commit", lambda _session: _crash(crash_marker))
+    changed = upsert_if_newer(
         session,
         ProductCopy,
         {
@@ -68,8 +72,19 @@ def on_product_changed(session: Session, event: Envelope) -> None:
         },
     )
     session.execute(
-        update(ProductCopy).where(ProductCopy.id == str(data.id)).values(handled_count=ProductCopy.handled_count + 1)
+        update(ProductCopy)
+        .where(ProductCopy.id == str(data.id))
+        .values(
+            handled_count=ProductCopy.handled_count + 1,
+            changed_count=ProductCopy.changed_count + (1 if changed else 0),
+        )
     )
+
+
+def _crash(marker: str) -> None:
+    """Die at once, as a power cut would, leaving a marker so the restarted worker does not crash again."""
+    Path(marker).write_text("crashed")
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 SAMPLE = System(

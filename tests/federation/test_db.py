@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import exc, text
 
-from federation.db import BUSY_TIMEOUT_SECONDS, make_engine, make_session_factory
+from federation import db
+from federation.db import make_engine, make_session_factory, read_only
 from tests.federation.sample_system import Gadget, SampleBase
 
 
@@ -14,7 +17,8 @@ def test_a_writer_waits_for_the_one_holding_the_lock_and_then_commits(sqlite_url
     engine = make_engine(sqlite_url)
     SampleBase.metadata.create_all(engine)
     sessions = make_session_factory(engine)
-    holding, release = threading.Event(), threading.Event()
+    holding, release, second_wrote = threading.Event(), threading.Event(), threading.Event()
+    steps: list[str] = []
 
     def hold_the_lock() -> None:
         with sessions() as session:
@@ -23,23 +27,49 @@ def test_a_writer_waits_for_the_one_holding_the_lock_and_then_commits(sqlite_url
             holding.set()
             release.wait(10)
             session.commit()
+            steps.append("first committed")
+
+    def write_second() -> None:
+        with sessions() as session:  # blocks in BEGIN IMMEDIATE until the first writer commits
+            session.add(Gadget(name="second"))
+            session.flush()
+            steps.append("second has the lock")
+            session.commit()
+        second_wrote.set()
 
     first = threading.Thread(target=hold_the_lock)
     first.start()
     assert holding.wait(10)
-    threading.Timer(0.3, release.set).start()
-    with sessions() as session:  # blocks in BEGIN IMMEDIATE until the first writer commits
-        session.add(Gadget(name="second"))
-        session.commit()
+    second = threading.Thread(target=write_second)
+    second.start()
+    assert not second_wrote.wait(0.5), "the second writer must wait while the first holds the lock"
+    release.set()
+    assert second_wrote.wait(10)
     first.join(10)
+    second.join(10)
 
+    assert steps == ["first committed", "second has the lock"]
     with sessions() as session:
         assert sorted(g.name for g in session.query(Gadget)) == ["first", "second"]
     engine.dispose()
 
 
-def test_inside_a_transaction_sqlite_still_waits_as_long_as_configured(sqlite_url):
+def test_a_writer_that_cannot_get_the_lock_in_time_gives_up_and_its_connection_waits_again(sqlite_url, monkeypatch):
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_SECONDS", 1)
     engine = make_engine(sqlite_url)
-    with engine.begin() as connection:
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == BUSY_TIMEOUT_SECONDS * 1000
+    SampleBase.metadata.create_all(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as holder:
+        holder.add(Gadget(name="holder"))
+        holder.flush()
+        with pytest.raises((sqlite3.OperationalError, exc.OperationalError), match="locked"), sessions() as second:
+            second.add(Gadget(name="second"))
+            second.flush()
+        holder.commit()
+    reader = read_only(engine)
+    with reader.connect() as one, reader.connect() as other:  # the pool's two connections, the one that gave up too
+        for connection in (one, other):
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 1000  # SQLite's own waiting is back
+    with sessions() as session:
+        assert [g.name for g in session.query(Gadget)] == ["holder"]
     engine.dispose()

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from shared_contracts import ContractError, from_amqp, new_event, to_amqp
+from shared_contracts import EVENT_TYPES, event_spec, new_event, to_amqp
 from shared_contracts.examples import example_data
 
 REQUIRED_FIELDS = (
@@ -22,6 +22,22 @@ REQUIRED_FIELDS = (
     "aggregate_version",
     "data",
 )
+MUTATIONS = (
+    "not_json",
+    "not_an_object",
+    "missing_field",
+    "wrong_type",
+    "huge_string",
+    "unknown_type",
+    "schema_version",
+    "schema_version_type",
+    "data_field",
+    "property_mismatch",
+    "producer",
+)
+# Mutations no valid contract may accept, whatever was drawn: a test refusing less than these is a failing test.
+# (The others may happen to draw something valid: a wrong_type of the right type, a schema_version_type of "1".)
+ALWAYS_REFUSED = ("not_json", "not_an_object", "missing_field", "unknown_type", "schema_version", "producer")
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
@@ -48,18 +64,9 @@ def valid_message(event_type: str) -> Message:
     return Message(message.routing_key, message.body, properties, "none")
 
 
-def is_poison(message: Message, handled_types: set[str]) -> bool:
-    """Whether a consumer handling `handled_types` would refuse this message (contract error or no handler)."""
-    try:
-        envelope = from_amqp(message.body, message.properties)
-    except ContractError:
-        return True
-    return envelope.type not in handled_types
-
-
 @st.composite
-def mutated_messages(draw, event_types: list[str]) -> Message:
-    """A valid event of one of `event_types`, then one mutation of it.
+def mutated_messages(draw, event_types: list[str], mutations: tuple[str, ...] = MUTATIONS) -> Message:
+    """A valid event of one of `event_types`, then one of `mutations` (MUTATIONS by default).
 
     Wrong types, missing fields, huge strings, unknown type, wrong schema_version, mismatched properties, a foreign
     producer, bad data, not JSON or not an object.
@@ -67,22 +74,7 @@ def mutated_messages(draw, event_types: list[str]) -> Message:
     original = valid_message(draw(st.sampled_from(sorted(event_types))))
     document = json.loads(original.body)
     properties = dict(original.properties)
-    mutation = draw(
-        st.sampled_from(
-            [
-                "not_json",
-                "not_an_object",
-                "missing_field",
-                "wrong_type",
-                "huge_string",
-                "unknown_type",
-                "schema_version",
-                "data_field",
-                "property_mismatch",
-                "producer",
-            ]
-        )
-    )
+    mutation = draw(st.sampled_from(mutations))
     body: bytes | None = None
     if mutation == "not_json":
         body = draw(st.binary(max_size=200) | st.text(max_size=50).map(lambda t: ("{" + t).encode()))
@@ -97,12 +89,14 @@ def mutated_messages(draw, event_types: list[str]) -> Message:
         document[field] = draw(st.sampled_from("xé€")) * draw(st.sampled_from([300, 5_000, 400_000, 1_100_000]))
     elif mutation == "unknown_type":
         document["type"] = properties["type"] = draw(
-            st.text(min_size=1, max_size=40) | st.just(f"{document['producer']}.exploded")
+            st.text(min_size=1, max_size=40).filter(lambda t: t not in EVENT_TYPES)
+            | st.just(f"{document['producer']}.exploded")
         )
-    elif mutation == "schema_version":
-        document["schema_version"] = draw(
-            st.integers().filter(lambda v: v != 1) | st.text(max_size=4) | st.floats(allow_nan=False)
-        )
+    elif mutation == "schema_version":  # a version number the type does not have
+        supported = event_spec(document["type"]).versions
+        document["schema_version"] = draw(st.integers().filter(lambda v: v not in supported))
+    elif mutation == "schema_version_type":
+        document["schema_version"] = draw(st.text(max_size=4) | st.floats(allow_nan=False))
     elif mutation == "data_field":
         key = draw(st.sampled_from(sorted(document["data"])))
         if draw(st.booleans()):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -35,23 +33,14 @@ from shared_contracts import new_event, to_amqp
 from shared_contracts.examples import example_data
 from systems.order.products_copy.models import ProductCopy
 from tests.conftest import (
-    BROKER_IN_CONTAINER,
     TEST_RETRY_DELAYS_MS,
+    Broker,
     delete_namespace,
     wait_for,
 )
 from tests.e2e.federation_processes import SYSTEM_NAMES, Federation
 from tests.federation.harness import publish_event, running_consumer, sample_database
-
-pytestmark = pytest.mark.skipif(
-    BROKER_IN_CONTAINER or not shutil.which("rabbitmqctl"), reason="needs rabbitmqctl of the local broker"
-)
-
-
-def rabbitmqctl(*args: str) -> None:
-    """Run one rabbitmqctl command against the local node."""
-    done = subprocess.run(["rabbitmqctl", "--quiet", *args], capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, f"rabbitmqctl {args[0]} failed: {done.stdout}{done.stderr}"
+from tests.prerequisites import require
 
 
 def declare_definitions_topology(amqp_url: str, document: dict) -> None:
@@ -70,16 +59,19 @@ def declare_definitions_topology(amqp_url: str, document: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def namespace(amqp_url: str) -> Iterator[str]:
+def namespace(amqp_url: str, new_namespace) -> Iterator[str]:
     """One namespace for this module's tests (they share the broker users, whose set-up is slow); removed afterwards."""
-    value = f"test-{uuid.uuid4().hex[:10]}"
+    value = new_namespace()
     yield value
     delete_namespace(amqp_url, value)
 
 
 @pytest.fixture(scope="module")
-def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
+def broker_urls(broker: Broker, amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
     """Per system, the URL of a broker user of its own with the namespace's least-privilege permissions; removed afterwards."""
+    rabbitmqctl = broker.rabbitmqctl
+    require(rabbitmqctl is not None, "no rabbitmqctl reaches the broker to add its users")
+    assert rabbitmqctl is not None
     systems = load_systems()
     passwords = {
         ADMIN_USER: secrets.token_hex(16),
@@ -91,18 +83,25 @@ def broker_urls(amqp_url: str, namespace: str) -> Iterator[dict[str, str]]:
     try:
         for system in systems:
             user = broker_user(system.name, namespace)  # the name the consumers' producer check expects
-            rabbitmqctl("add_user", user, passwords[system.name])
+            rabbitmqctl(["--quiet", "add_user", user, passwords[system.name]])
             created.append(user)
             permissions = permissions_for(system, namespace)
             rabbitmqctl(
-                "set_permissions", "-p", "/", user, permissions["configure"], permissions["write"], permissions["read"]
+                [
+                    "--quiet",
+                    "set_permissions",
+                    "-p",
+                    "/",
+                    user,
+                    *(permissions[k] for k in ("configure", "write", "read")),
+                ]
             )
             netloc = f"{user}:{passwords[system.name]}@{parts.hostname}:{parts.port or 5672}"
             urls[system.name] = urlunsplit(parts._replace(netloc=netloc))
         yield urls
     finally:
         for user in created:
-            rabbitmqctl("delete_user", user)
+            rabbitmqctl(["--quiet", "delete_user", user])
 
 
 def attempt(url: str, action) -> str:
