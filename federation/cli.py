@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from federation.broker_urls import BrokerUrlError, masked
 from federation.contracts_cli import contracts
 from federation.settings import Settings
 from federation.systems import SYSTEMS, load_system, load_systems
@@ -32,6 +33,13 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         """A built-in command, else one a system contributes."""
         return super().get_command(ctx, name) or _system_commands().get(name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a malformed broker URL list stops it with one line naming the entry (exit code 1)."""
+        try:
+            return super().invoke(ctx)
+        except BrokerUrlError as error:
+            raise click.ClickException(str(error)) from error
 
 
 def _system_commands() -> dict[str, click.Command]:
@@ -131,7 +139,7 @@ def up(demo: bool, web_workers: int) -> None:
     amqp_url = Settings.from_env("user").amqp_url
     if not federation_up.broker_reachable(amqp_url):
         raise click.ClickException(
-            f"RabbitMQ is not reachable at {amqp_url} — start one (e.g. `rabbitmq-server -detached`, or "
+            f"RabbitMQ is not reachable at {masked(amqp_url)} — start one (e.g. `rabbitmq-server -detached`, or "
             "`docker run -d -p 5672:5672 rabbitmq:3.13-management`) or set SCS_AMQP_URL."
         )
     from federation.migrations import upgrade as apply

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
 from federation import metrics
+from federation.broker_failover import connect_robust
 from federation.correlation import bind_correlation_id
 from federation.replica import dialect_insert
 from federation.runtime_models import InboxMessage, utcnow
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-scs-attempt"
 REASON_HEADER = "x-scs-reason"
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class EventRejected(Exception):
@@ -70,7 +72,9 @@ class EventConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the robust connection reconnects and re-declares after broker restarts."""
-        connection = await aio_pika.connect_robust(self.amqp_url)
+        connection = await connect_robust(
+            self.amqp_url, timeout=CONNECT_TIMEOUT_SECONDS, purpose=f"consumer {self.system}"
+        )
         try:
             channel = await connection.channel(publisher_confirms=True)
             self._channel = channel

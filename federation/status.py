@@ -11,6 +11,7 @@ from pika.exceptions import AMQPError
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from federation.broker_urls import pika_parameters
 from federation.db import make_engine
 from federation.runtime_models import InboxMessage, OutboxMessage
 from federation.settings import Settings
@@ -76,7 +77,7 @@ def _broker_figures(settings: Settings, status: SystemStatus) -> None:
     """Depth of the inbox queue and of the dead-letter queue."""
     names = Names(settings.namespace)
     try:
-        connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
+        connection = pika.BlockingConnection(pika_parameters(settings.amqp_url))
     except AMQPError as error:
         status.errors.append(f"broker: {error.__class__.__name__}")
         return

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation import errors, metrics
 from federation.auth import TokenVerifier, admin_required, current_identity, login_url
+from federation.broker_urls import unreachable_reason
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
@@ -124,10 +123,14 @@ def _shared_blueprint() -> Blueprint:
 
     @blueprint.get("/readyz")
     def readyz() -> ResponseReturnValue:
-        """The database answers, the broker accepts connections and the outbox is not piling up."""
-        checks = {"database": _database_ready(), "broker": _broker_ready(), "outbox": _outbox_within_bound()}
+        """The database answers, a broker node accepts connections and the outbox is not piling up; else why not."""
+        problems = {"database": _database_problem(), "broker": _broker_problem(), "outbox": _outbox_problem()}
+        checks = {name: problem is None for name, problem in problems.items()}
         ready = all(checks.values())
-        return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        if not ready:
+            body["reasons"] = {name: problem for name, problem in problems.items() if problem is not None}
+        return jsonify(body), 200 if ready else 503
 
     @blueprint.get("/_status")
     @admin_required
@@ -144,33 +147,30 @@ def _shared_blueprint() -> Blueprint:
     return blueprint
 
 
-def _database_ready() -> bool:
-    """True when the database answers a query."""
+def _database_problem() -> str | None:
+    """None when the database answers a query, else why not."""
     try:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+        return None
+    except Exception as error:
+        return f"the database does not answer: {error.__class__.__name__}"
 
 
-def _outbox_within_bound() -> bool:
-    """True while the outbox backlog is below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up: unready)."""
+def _outbox_problem() -> str | None:
+    """None while the outbox backlog is below SCS_READY_MAX_OUTBOX_BACKLOG (a relay that cannot keep up: unready)."""
+    limit = runtime().settings.ready_max_outbox_backlog
     try:
         with runtime().read_session_factory() as session:
-            return outbox_backlog(session) < runtime().settings.ready_max_outbox_backlog
-    except Exception:
-        return False
+            backlog = outbox_backlog(session)
+    except Exception as error:
+        return f"the outbox cannot be read: {error.__class__.__name__}"
+    return None if backlog < limit else f"{backlog} events wait in the outbox (SCS_READY_MAX_OUTBOX_BACKLOG={limit})"
 
 
-def _broker_ready() -> bool:
-    """True when the broker's port accepts a TCP connection."""
-    url = urlparse(runtime().settings.amqp_url)
-    try:
-        with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
-            return True
-    except OSError:
-        return False
+def _broker_problem() -> str | None:
+    """None when a node of the broker URL list accepts a TCP connection, else what each node answered."""
+    return unreachable_reason(runtime().settings.amqp_url, timeout=1)
 
 
 def _install_request_hooks(app: Flask) -> None:
