@@ -37,6 +37,7 @@ class Settings:
     passive_foreign_topology: bool = False
     public_keys_path: Path | None = None
     ready_max_outbox_backlog: int = 10000
+    cookie_domain: str | None = None
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +65,7 @@ class Settings:
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
             public_keys_path=Path(env["SCS_PUBLIC_KEYS_DIR"]) if env.get("SCS_PUBLIC_KEYS_DIR") else None,
             ready_max_outbox_backlog=int(env.get("SCS_READY_MAX_OUTBOX_BACKLOG", "10000")),
+            cookie_domain=env.get("SCS_COOKIE_DOMAIN") or None,
         )
 
     @property
