@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from federation.broker_urls import BrokerUrlError, masked
 from federation.contracts_cli import contracts
 from federation.outbox_cli import outbox
 from federation.settings import InvalidSetting, Settings
@@ -34,11 +35,11 @@ class _Commands(click.Group):
         """A built-in command, else one a system contributes."""
         return super().get_command(ctx, name) or _system_commands().get(name)
 
-    def invoke(self, ctx: click.Context) -> object:
-        """Run the command; a setting with an unaccepted value stops it with one line naming the variable."""
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an unaccepted setting or broker URL stops it with one line naming it (exit code 1)."""
         try:
             return super().invoke(ctx)
-        except InvalidSetting as error:
+        except (InvalidSetting, BrokerUrlError) as error:
             raise click.ClickException(str(error)) from error
 
 
@@ -139,7 +140,7 @@ def up(demo: bool, web_workers: int) -> None:
     amqp_url = Settings.from_env("user").amqp_url
     if not federation_up.broker_reachable(amqp_url):
         raise click.ClickException(
-            f"RabbitMQ is not reachable at {amqp_url} — start one (e.g. `rabbitmq-server -detached`, or "
+            f"RabbitMQ is not reachable at {masked(amqp_url)} — start one (e.g. `rabbitmq-server -detached`, or "
             "`docker run -d -p 5672:5672 rabbitmq:3.13-management`) or set SCS_AMQP_URL."
         )
     from federation.migrations import upgrade as apply

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
 from federation import metrics
+from federation.broker_failover import connect_robust
 from federation.correlation import bind_correlation_id
 from federation.provenance import ProducerCheck
 from federation.replica import REBUILD_HEADER, dialect_insert, replacing_copies
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-scs-attempt"
 REASON_HEADER = "x-scs-reason"
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class EventRejected(Exception):
@@ -74,7 +76,9 @@ class EventConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; the robust connection reconnects and re-declares after broker restarts."""
-        connection = await aio_pika.connect_robust(self.amqp_url)
+        connection = await connect_robust(
+            self.amqp_url, timeout=CONNECT_TIMEOUT_SECONDS, purpose=f"consumer {self.system}"
+        )
         try:
             channel = await connection.channel(publisher_confirms=True)
             self._channel = channel

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pika
 
+from federation.broker_urls import pika_parameters
 from federation.consumer import REASON_HEADER
 from federation.topology import Names
 
@@ -46,7 +47,7 @@ def _visit(
     amqp_url: str, names: Names, system: str, decide: Callable[[DeadLetter], str | None]
 ) -> tuple[list[DeadLetter], list[DeadLetter]]:
     """Read the whole queue once; `decide` says replay, discard or leave (None) per message. Returns (all seen, acted on)."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    connection = pika.BlockingConnection(pika_parameters(amqp_url))
     acted: list[DeadLetter] = []
     listing: list[DeadLetter] = []
     try:

@@ -24,6 +24,7 @@ from sqlalchemy import Row, Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
+from federation.broker_failover import connect_first_live
 from federation.correlation import bind_correlation_id
 from federation.db import READ_ONLY
 from federation.outbox_parking import WAITING
@@ -214,7 +215,7 @@ class OutboxRelay:
         if self._channel is not None and not self._channel.is_closed:
             return
         await self._drop_connection()
-        self._connection = await asyncio.wait_for(aio_pika.connect(self.amqp_url), CONNECT_TIMEOUT_SECONDS)
+        self._connection = await connect_first_live(self.amqp_url, timeout=CONNECT_TIMEOUT_SECONDS, purpose="relay")
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=False)
         channel.return_callbacks.add(_log_unroutable)
         await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)

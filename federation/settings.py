@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from federation.broker_urls import parse as parse_broker_urls
 from federation.files import write_whole
 
 DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
@@ -24,7 +25,7 @@ class Settings:
     """Everything a system's web and worker processes need to know about their surroundings."""
 
     system: str
-    amqp_url: str
+    amqp_url: str  # one broker URL, or several (the nodes of a cluster) separated by commas
     namespace: str
     data_dir: Path
     database_url: str
@@ -45,6 +46,7 @@ class Settings:
     ready_max_outbox_age_seconds: float = 300.0
     outbox_max_attempts: int = 5
     trusted_proxies: int = 0
+    cookie_domain: str | None = None
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,7 +60,7 @@ class Settings:
         key_files = tuple(Path(p) for p in env.get("SCS_AUTH_PUBLIC_KEY_FILES", "").split(",") if p.strip())
         return cls(
             system=system,
-            amqp_url=env.get(f"SCS_{upper}_AMQP_URL") or env.get("SCS_AMQP_URL", DEFAULT_AMQP_URL),
+            amqp_url=_amqp_url(env, upper),
             namespace=env.get("SCS_NAMESPACE", "").strip(),
             data_dir=data_dir,
             database_url=env.get(f"SCS_{upper}_DATABASE_URL") or f"sqlite:///{data_dir / (system + '.db')}",
@@ -76,6 +78,7 @@ class Settings:
             ready_max_outbox_age_seconds=float(env.get("SCS_READY_MAX_OUTBOX_AGE_SECONDS", "300")),
             outbox_max_attempts=_whole_number(env, "SCS_OUTBOX_MAX_ATTEMPTS", "5", minimum=1),
             trusted_proxies=_whole_number(env, "SCS_TRUSTED_PROXIES", "0", minimum=0),
+            cookie_domain=env.get("SCS_COOKIE_DOMAIN") or None,
         )
 
     @property
@@ -101,6 +104,14 @@ class Settings:
         if not path.exists():
             write_whole(path, secrets.token_urlsafe(48).encode(), replace=False)  # whoever links first wins
         return path.read_text().strip()
+
+
+def _amqp_url(env: Mapping[str, str], upper: str) -> str:
+    """The system's broker URL list (SCS_<SYSTEM>_AMQP_URL, else SCS_AMQP_URL), checked: a bad entry raises BrokerUrlError."""
+    setting = f"SCS_{upper}_AMQP_URL" if env.get(f"SCS_{upper}_AMQP_URL") else "SCS_AMQP_URL"
+    value = env.get(setting, DEFAULT_AMQP_URL)
+    parse_broker_urls(value, setting)
+    return value
 
 
 def _port(env: Mapping[str, str], system: str) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from federation.broker_urls import pika_parameters
 from federation.db import make_engine
 from federation.lease_state import read_lease
 from federation.outbox_parking import WAITING, ParkedRow, count_parked, parked_rows
@@ -90,7 +91,7 @@ def _broker_figures(settings: Settings, status: SystemStatus) -> None:
     """Depth of the inbox queue and of the dead-letter queue."""
     names = Names(settings.namespace)
     try:
-        connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
+        connection = pika.BlockingConnection(pika_parameters(settings.amqp_url))
     except AMQPError as error:
         status.errors.append(f"broker: {error.__class__.__name__}")
         return

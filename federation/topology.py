@@ -106,13 +106,29 @@ def consumer_declaration(names: Names, subscription: Subscription, retry_delays_
     declaration.bindings += [(names.dead_letter_queue(system), dlx, ""), (inbox, requeue, "")]
     for delay in retry_delays_ms:
         queue = names.retry_queue(system, delay)
-        declaration.queues.append((queue, {"x-message-ttl": int(delay), "x-dead-letter-exchange": requeue}))
+        declaration.queues.append((queue, _delay_queue_arguments(int(delay), requeue)))
         declaration.bindings.append((queue, retry, f"{int(delay)}ms"))
     for producer in sorted({event_type.split(".", 1)[0] for event_type in subscription.event_types}):
         declaration.exchanges.append((names.events_exchange(producer), "topic"))
     for event_type in subscription.event_types:
         declaration.bindings.append((inbox, names.events_exchange(event_type.split(".", 1)[0]), event_type))
     return declaration
+
+
+def _delay_queue_arguments(delay_ms: int, requeue: str) -> dict[str, Any]:
+    """A quorum queue whose messages wait `delay_ms`, then go back through `requeue`, at least once.
+
+    Quorum, like the inbox: a classic queue lives on one node of a cluster, and while that node is down every
+    declaration of it fails, which would stop the relay and the consumers. At-least-once dead-lettering (which
+    needs reject-publish overflow) keeps a message that expires while the inbox is unavailable.
+    """
+    return {
+        "x-queue-type": "quorum",
+        "x-message-ttl": delay_ms,
+        "x-dead-letter-exchange": requeue,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
 
 
 def publisher_declaration(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import selectors
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
+from federation.broker_urls import unreachable_reason
 from federation.settings import Settings
 
 COLOURS = ("\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m")
@@ -29,13 +28,8 @@ class Child:
 
 
 def broker_reachable(amqp_url: str, timeout: float = 2.0) -> bool:
-    """True when the broker's port accepts TCP connections."""
-    url = urlparse(amqp_url)
-    try:
-        with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    """True when a node of the broker URL list accepts TCP connections."""
+    return unreachable_reason(amqp_url, timeout) is None
 
 
 def children_for(systems: list[str], web_workers: int) -> list[Child]:

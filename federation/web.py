@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -20,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from federation import errors, metrics
 from federation.auth import TokenVerifier, admin_required, current_identity, login_url
+from federation.broker_urls import unreachable_reason
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
@@ -162,7 +161,7 @@ def _shared_blueprint() -> Blueprint:
 
 
 def _database_problem() -> str | None:
-    """Why no query runs, if none does."""
+    """None when the database answers a query, else why not."""
     try:
         with runtime().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -190,13 +189,8 @@ def _outbox_problem() -> str | None:
 
 
 def _broker_problem() -> str | None:
-    """Why the broker's port accepts no TCP connection, if it does not."""
-    url = urlparse(runtime().settings.amqp_url)
-    try:
-        with socket.create_connection((url.hostname or "localhost", url.port or 5672), timeout=1):
-            return None
-    except OSError as error:
-        return f"broker unreachable at {url.hostname or 'localhost'}:{url.port or 5672} ({error.__class__.__name__})"
+    """None when a node of the broker URL list accepts a TCP connection, else what each node answered."""
+    return unreachable_reason(runtime().settings.amqp_url, timeout=1)
 
 
 def _install_request_hooks(app: Flask) -> None:

@@ -44,14 +44,14 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def running_federation(database: str) -> Iterator[Federation]:
+def running_federation(database: str, amqp_url: str = AMQP_URL) -> Iterator[Federation]:
     """Catalog and order with migrated `database` ("sqlite" or "postgres") databases in a private namespace; nothing started."""
     with tempfile.TemporaryDirectory(prefix="scs-bench-") as tmp, _database_urls(database, Path(tmp)) as urls:
         namespace = f"bench-{uuid.uuid4().hex[:10]}"
         federation = Federation(
             data_dir=Path(tmp) / "var",
             namespace=namespace,
-            amqp_url=AMQP_URL,
+            amqp_url=amqp_url,
             database_urls=urls,
             extra_env={"SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS))},
         )
@@ -60,7 +60,7 @@ def running_federation(database: str) -> Iterator[Federation]:
             yield federation
         finally:
             federation.stop_all()
-            delete_namespace(AMQP_URL, namespace)
+            delete_namespace(amqp_url, namespace)
 
 
 @contextmanager

@@ -71,7 +71,9 @@ def test_scs_up_without_a_broker_says_so_in_one_line_and_fails(tmp_path):
     )
     assert result.returncode != 0
     message = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(message) == 1 and "RabbitMQ is not reachable at amqp://guest:guest@127.0.0.1:1/" in message[0]
+    assert (
+        len(message) == 1 and "RabbitMQ is not reachable at amqp://guest:***@127.0.0.1:1/" in message[0]
+    )  # no password
 
 
 def test_scs_up_says_in_one_line_that_it_is_for_development_only():

@@ -52,6 +52,15 @@ def test_log_in_answers_a_token_and_sets_it_as_an_http_only_cookie(client, verif
         assert verifier.verify(client.get_cookie("scs_token").value).user_id == uuid.UUID(user["id"])
 
 
+def test_with_a_cookie_domain_every_host_under_it_gets_the_token_and_log_out_clears_it_there(data_dir, sqlite_url):
+    client = migrated_app(data_dir, sqlite_url, SCS_COOKIE_DOMAIN="shop.example").test_client()
+    register(client)
+    cookie = log_in(client).headers["Set-Cookie"]
+    assert "Domain=shop.example" in cookie and "HttpOnly" in cookie
+    cleared = client.delete("/api/sessions").headers["Set-Cookie"]
+    assert cleared.startswith("scs_token=;") and "Domain=shop.example" in cleared
+
+
 def test_the_cookie_is_secure_over_https_and_every_log_in_mints_a_new_token(client):
     register(client)
     first = log_in(client).json["token"]

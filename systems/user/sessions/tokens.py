@@ -35,12 +35,17 @@ def issue_token(user: User) -> tuple[str, datetime]:
 
 
 def set_token_cookie(response: Response, token: str, expires_at: datetime) -> Response:
-    """Hand the token to the browser; every system on this host reads the same cookie."""
+    """Hand the token to the browser: every system on this host reads it, or on every host of SCS_COOKIE_DOMAIN.
+
+    One host serving the systems on several ports shares a host-only cookie (cookies ignore ports); systems on
+    hosts of their own (user.shop.example, catalog.shop.example) share it through Domain=shop.example.
+    """
     response.set_cookie(
         COOKIE_NAME,
         token,
         expires=expires_at,
         path="/",
+        domain=runtime().settings.cookie_domain,
         httponly=True,
         samesite="Lax",
         secure=request.is_secure,
@@ -49,8 +54,15 @@ def set_token_cookie(response: Response, token: str, expires_at: datetime) -> Re
 
 
 def clear_token_cookie(response: Response) -> Response:
-    """Make the browser forget the token."""
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=request.is_secure)
+    """Make the browser forget the token (with the domain it was set for)."""
+    response.delete_cookie(
+        COOKIE_NAME,
+        path="/",
+        domain=runtime().settings.cookie_domain,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
     return response
 
 
