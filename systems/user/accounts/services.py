@@ -13,7 +13,7 @@ from federation import outbox
 from shared_contracts.user import UserDeleted, UserState
 from systems.user.accounts.models import User
 from systems.user.accounts.passwords import hash_password
-from systems.user.base import utcnow
+from systems.user.base import as_utc, utcnow
 from systems.user.orders_copy.models import OrderCopy
 from systems.user.sessions.models import LoginFailure
 
@@ -71,13 +71,19 @@ def password_problem(password: str) -> str | None:
 
 
 def public_state(user: User) -> UserState:
-    """The account as other systems may know it (never credentials)."""
-    return UserState(id=user.id, email=user.email, display_name=user.display_name, roles=user.roles)
+    """The account as other systems may know it (never credentials), with what they need to judge its tokens."""
+    return UserState(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles=user.roles,
+        tokens_valid_after=user.tokens_valid_after and as_utc(user.tokens_valid_after),
+    )
 
 
 def user_json(user: User) -> dict:
     """The account as the JSON API shows it."""
-    return public_state(user).model_dump(mode="json", exclude={"deleted"})
+    return public_state(user).model_dump(mode="json", exclude={"deleted", "tokens_valid_after"})
 
 
 def live_account(session: Session, user_id) -> User | None:
@@ -107,16 +113,21 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     return user
 
 
+def check_profile(*, email: str | None = None, display_name: str | None = None) -> None:
+    """AccountError when a new email or display name is unusable (checked before asking for the password, too)."""
+    errors = _problems(
+        email=None if email is None else email_problem(normalise_email(email)),
+        display_name=None if display_name is None else display_name_problem(display_name.strip()),
+    )
+    if errors:
+        raise AccountError(errors)
+
+
 def update_profile(session: Session, user: User, *, email: str | None = None, display_name: str | None = None) -> bool:
     """Change email and/or display name and publish user.profile_updated; False if nothing changed."""
     email = None if email is None else normalise_email(email)
     display_name = None if display_name is None else display_name.strip()
-    errors = _problems(
-        email=None if email is None else email_problem(email),
-        display_name=None if display_name is None else display_name_problem(display_name),
-    )
-    if errors:
-        raise AccountError(errors)
+    check_profile(email=email, display_name=display_name)
     changed = False
     if email is not None and email != user.email:
         _refuse_taken_email(session, email)
@@ -130,22 +141,28 @@ def update_profile(session: Session, user: User, *, email: str | None = None, di
 
 
 def set_password(session: Session, user: User, new_password: str) -> None:
-    """Store a new password hash (the caller has confirmed the current password); nothing public changes."""
+    """Store a new password hash (the caller has confirmed the current one) and end every log-in made with the old one."""
     problem = password_problem(new_password)
     if problem:
         raise AccountError({"password": problem})
     user.password_hash = hash_password(new_password)
-    session.flush()
+    end_sessions(session, user)
 
 
 def set_admin(session: Session, user: User, admin: bool) -> bool:
-    """Grant or revoke the admin role and publish user.profile_updated; False if it was already so."""
+    """Grant or revoke the admin role, voiding tokens that carry the old roles; False if it was already so."""
     if user.is_admin == admin:
         return False
     user.is_admin = admin
+    end_sessions(session, user)
+    return True
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Void every token issued until now (log-out everywhere) and publish the new mark with the account's state."""
+    user.tokens_valid_after = utcnow()
     session.flush()
     _publish(session, "user.profile_updated", user)
-    return True
 
 
 def erase_account(session: Session, user: User) -> None:
@@ -154,7 +171,7 @@ def erase_account(session: Session, user: User) -> None:
     session.execute(delete(OrderCopy).where(OrderCopy.customer_id == user.id))
     user.email = user.display_name = user.password_hash = None
     user.is_admin = False
-    user.deleted_at = utcnow()
+    user.deleted_at = user.tokens_valid_after = utcnow()
     session.flush()
     _publish(session, "user.deleted", user)
 
