@@ -73,8 +73,8 @@ def test_user_api(case, user_app, user_headers):
 
 @api_schema("catalog").parametrize()
 @FUZZ
-def test_catalog_api(case, catalog_app, auth_headers):
-    fuzz(case, catalog_app, auth_headers(roles=["admin"]))  # every catalog operation is open to an admin
+def test_catalog_api(case, catalog_app, admin_headers):
+    fuzz(case, catalog_app, admin_headers(catalog_app))  # every catalog operation is open to an admin
 
 
 @api_schema("order").parametrize()
