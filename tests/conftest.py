@@ -224,7 +224,7 @@ def account_known(app, user_id: uuid.UUID, *, roles=("customer",), version: int 
 
 @pytest.fixture
 def admin_headers(auth_headers):
-    """Headers of an admin that `app` (catalog or order) knows from its copy: admin_headers(app, display_name=...)."""
+    """Headers of an admin that `app` (catalog or order) knows from its copy; claims as for auth_headers."""
 
     def headers(app, **claims):
         user_id = claims.pop("user_id", None) or uuid.uuid4()
