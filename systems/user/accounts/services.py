@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from federation import outbox
+from federation.text import text_problem
 from shared_contracts.user import UserDeleted, UserState
 from systems.user.accounts.models import User
 from systems.user.accounts.passwords import hash_password
@@ -45,7 +45,7 @@ def email_problem(email: str) -> str | None:
         return "Enter your email address."
     if len(email) > MAX_EMAIL:
         return f"An email address has at most {MAX_EMAIL} characters."
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or text_problem(email):
         return "Enter a valid email address, like name@example.org."
     return None
 
@@ -56,9 +56,7 @@ def display_name_problem(name: str) -> str | None:
         return "Enter a display name."
     if len(name) > MAX_DISPLAY_NAME:
         return f"A display name has at most {MAX_DISPLAY_NAME} characters."
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        return "A display name cannot contain control characters."
-    return None
+    return text_problem(name)
 
 
 def password_problem(password: str) -> str | None:
@@ -97,14 +95,21 @@ def account_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, admin: bool = False) -> User:
-    """Create an account and publish user.registered; AccountError on bad input or a taken email."""
-    email, display_name = normalise_email(email), display_name.strip()
+def check_registration(*, email: str, password: str, display_name: str) -> None:
+    """AccountError when the fields of a new account are unusable (nothing is looked up or stored)."""
     errors = _problems(
-        email=email_problem(email), display_name=display_name_problem(display_name), password=password_problem(password)
+        email=email_problem(normalise_email(email)),
+        display_name=display_name_problem(display_name.strip()),
+        password=password_problem(password),
     )
     if errors:
         raise AccountError(errors)
+
+
+def register(session: Session, *, email: str, password: str, display_name: str, admin: bool = False) -> User:
+    """Create an account and publish user.registered; AccountError on bad input or a taken email."""
+    check_registration(email=email, password=password, display_name=display_name)
+    email, display_name = normalise_email(email), display_name.strip()
     _refuse_taken_email(session, email)
     user = User(email=email, display_name=display_name, password_hash=hash_password(password), is_admin=admin)
     session.add(user)

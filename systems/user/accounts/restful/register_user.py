@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from federation.web import db_session
 from systems.user.accounts.forms import RegisterForm
 from systems.user.accounts.registrations import count_registration
-from systems.user.accounts.services import AccountError, register
+from systems.user.accounts.services import AccountError, check_registration, register
 from systems.user.http import client_ip, show_on_form
 from systems.user.sessions.tokens import issue_token, set_token_cookie
 from systems.user.throttle import Throttled
@@ -19,15 +19,16 @@ def register_user():
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         session = db_session()
+        fields = {
+            "email": form.email.data or "",
+            "password": form.password.data or "",
+            "display_name": form.display_name.data or "",
+        }
         try:
+            check_registration(**fields)
             count_registration(session, client_ip())
-            session.commit()  # the attempt counts whatever comes of it
-            account = register(
-                session,
-                email=form.email.data or "",
-                password=form.password.data or "",
-                display_name=form.display_name.data or "",
-            )
+            session.commit()  # a well-formed attempt counts whatever comes of it (a taken email too)
+            account = register(session, **fields)
         except Throttled as error:
             form.form_errors.append(str(error))
             status = 429
