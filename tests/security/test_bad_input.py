@@ -7,21 +7,14 @@ and text with a message naming the character.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 
-import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
-from federation.runtime_models import RuntimeBase
 from tests.catalog.conftest import add_product
-from tests.security.conftest import migrated
+from tests.security.conftest import assert_error_shape, stored
 from tests.user.support import PASSWORD, log_in, make_admin, register
 
-SYSTEMS = ("user", "catalog", "order")
 NESTED = "[" * 1000 + "]" * 1000
 #: Every JSON body the three APIs take (system, method, path).
 JSON_OPERATIONS = [
@@ -43,61 +36,6 @@ INVISIBLE = {
     "byte order mark": "\ufeff",
     "line separator": "\u2028",
 }
-
-
-def stored(app: Flask) -> dict[str, list[tuple]]:
-    """Every row of every table of the app's database (its own and the runtime's), to compare before and after."""
-    runtime = app.extensions["scs"]
-    tables = [*runtime.system.metadata.sorted_tables, *RuntimeBase.metadata.sorted_tables]
-    with runtime.engine.connect() as connection:
-        return {table.name: sorted(map(tuple, connection.execute(select(table)).all()), key=repr) for table in tables}
-
-
-def assert_error_shape(response, status: int = 400) -> None:
-    """A 4xx in the stable JSON error shape."""
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    body = response.get_json()
-    assert set(body["error"]) == {"code", "message", "details"}, body
-
-
-@pytest.fixture
-def apps(request, data_dir, tmp_path) -> Iterator[dict[str, Flask]]:
-    """The three systems, each on a database of its own: SQLite, or PostgreSQL (which cannot store NUL) when asked."""
-    kind = getattr(request, "param", "sqlite")
-    with ExitStack() as stack:
-        urls = {
-            name: f"sqlite:///{tmp_path / name}.db"
-            if kind == "sqlite"
-            else stack.enter_context(postgres_database(request.getfixturevalue("postgres_admin_url")))
-            for name in SYSTEMS
-        }
-        yield {name: stack.enter_context(migrated(name, data_dir, urls[name])) for name in SYSTEMS}
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    name = f"scs_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def callers(apps, admin_headers, auth_headers) -> dict[str, dict]:
-    """Headers of a caller each system lets through to the body: a live account, an admin, a customer."""
-    client = apps["user"].test_client()
-    register(client)
-    token = log_in(client).get_json()["token"]
-    return {
-        "user": {"Authorization": f"Bearer {token}"},
-        "catalog": admin_headers(apps["catalog"]),
-        "order": auth_headers(),
-    }
 
 
 @pytest.mark.parametrize(("system", "method", "path"), JSON_OPERATIONS, ids=[f"{m} {p}" for _, m, p in JSON_OPERATIONS])
