@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import jwt
-from flask import Response, current_app, g, redirect, request
+from flask import current_app, g, redirect, request
 from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from federation.errors import ApiError
 from federation.keys import SigningKey, load_public_keys
@@ -195,12 +196,13 @@ def current_identity() -> Identity | None:
             except InvalidToken:
                 identity = None
         g.scs_identity = identity
-    return g.scs_identity
+    cached: Identity | None = g.scs_identity
+    return cached
 
 
 def _judged(runtime: Any, token: str) -> Identity:
     """Verify the token, then hold it against the system's own records when the system has a token policy."""
-    identity = runtime.verifier.verify(token)
+    identity: Identity = runtime.verifier.verify(token)
     policy: TokenPolicy | None = runtime.system.token_policy
     if policy is None:
         return identity
@@ -218,10 +220,11 @@ def login_url(next_url: str | None = None) -> str:
 def token_refusal() -> str | None:
     """Why this request's genuine token was refused by the system's records (None: no token, or not refused)."""
     current_identity()
-    return g.get("scs_token_refused")
+    refusal: str | None = g.get("scs_token_refused")
+    return refusal
 
 
-def log_in_first() -> Response:
+def log_in_first() -> WerkzeugResponse:
     """The answer to a caller without a usable token: 401 JSON for the API, else a redirect to log in (void cookie gone)."""
     if request.path.startswith("/api/"):
         raise ApiError(401, token_refusal() or "Log in first: send a bearer token or the session cookie.")

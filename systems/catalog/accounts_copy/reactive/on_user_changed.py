@@ -12,7 +12,7 @@ from systems.catalog.accounts_copy.models import AccountCopy
 
 def on_user_changed(session: Session, event: Envelope) -> None:
     """Upsert the account's standing from its full state, unless the copy already holds a newer version."""
-    user: UserState = event.data
+    user: UserState = event.data_as(UserState)
     upsert_if_newer(
         session,
         AccountCopy,

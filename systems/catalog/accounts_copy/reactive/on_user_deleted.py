@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from federation.replica import upsert_if_newer
 from shared_contracts import Envelope
+from shared_contracts.user import UserDeleted
 from systems.catalog.accounts_copy.models import AccountCopy
 
 
@@ -15,7 +16,7 @@ def on_user_deleted(session: Session, event: Envelope) -> None:
         session,
         AccountCopy,
         {
-            "id": event.data.id,
+            "id": event.data_as(UserDeleted).id,
             "roles": [],
             "tokens_valid_after": None,
             "deleted": True,

@@ -12,7 +12,7 @@ from systems.order.customers_copy.models import CustomerCopy
 
 def on_user_changed(session: Session, event: Envelope) -> None:
     """Upsert the customer from the account's full state, unless the copy already holds a newer version."""
-    user: UserState = event.data
+    user: UserState = event.data_as(UserState)
     upsert_if_newer(
         session,
         CustomerCopy,

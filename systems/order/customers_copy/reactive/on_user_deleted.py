@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from federation.replica import upsert_if_newer
 from shared_contracts import Envelope
+from shared_contracts.user import UserDeleted
 from systems.order.cart.models import CartLine
 from systems.order.customers_copy.models import CustomerCopy
 
 
 def on_user_deleted(session: Session, event: Envelope) -> None:
     """Turn the customer into a tombstone (no email, no name) and drop the cart; orders stay as business records."""
-    customer_id = event.data.id
+    customer_id: uuid.UUID = event.data_as(UserDeleted).id
     upsert_if_newer(
         session,
         CustomerCopy,
