@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True)
 class Identity:
-    """The caller of a request, from a verified token."""
+    """Who is calling, as the user system vouched for it, and when it did (`issued_at`, the token's `iat`)."""
 
     user_id: uuid.UUID
     display_name: str
     roles: frozenset[str]
+    issued_at: datetime
 
     @property
     def is_admin(self) -> bool:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import click
     from sqlalchemy.orm import Session
 
+    from federation.auth import TokenPolicy
     from federation.routing import Route
     from shared_contracts import Envelope
 
@@ -28,7 +29,11 @@ SYSTEMS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class System:
-    """A self-contained system as the runtime sees it: its models, route table, event table and extras."""
+    """A self-contained system as the runtime sees it: its models, route table, event table and extras.
+
+    `token_policy` holds tokens against the system's own records (federation.auth.TokenPolicy); without one a
+    verified token is taken as it is.
+    """
 
     name: str
     package_dir: Path
@@ -39,6 +44,7 @@ class System:
     republishers: Mapping[str, Callable[[Session], int]] = field(default_factory=dict)
     configure_app: Callable[[Any], None] | None = None
     demo_data: Callable[[Session], int] | None = None
+    token_policy: TokenPolicy | None = None
 
     @property
     def migrations_dir(self) -> Path:

@@ -23,6 +23,7 @@ from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
+from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
 from federation.routing import register_routes
 from federation.settings import Settings
 from federation.status import system_status
@@ -71,6 +72,7 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update({k: v for k, v in test_config.items() if not k.startswith("SCS_")})
+    app.json = StrictJSONProvider(app)
     engine = make_engine(settings.database_url)
     app.extensions["scs"] = Runtime(
         system=system,
@@ -200,6 +202,8 @@ def _install_request_hooks(app: Flask) -> None:
     def _bind_correlation_id() -> None:
         g.started_at = time.perf_counter()
         g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
+
+    app.before_request(refuse_nul_in_query_and_form)
 
     @app.after_request
     def _observe(response: Response) -> Response:

@@ -1,4 +1,4 @@
-"""Events published by the user system: account state and its tombstone."""
+"""Events published by the user system: account state (with what others need to judge its tokens) and its tombstone."""
 
 from __future__ import annotations
 
@@ -7,13 +7,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from ._types import DATA_CONFIG, Email
+from ._types import DATA_CONFIG, Email, UtcDatetime
 
 Role = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class UserState(BaseModel):
-    """Full public state of a user account (never credentials)."""
+    """Full public state of a user account (never credentials).
+
+    `roles` and `tokens_valid_after` let other systems judge the account's tokens by themselves: a token issued
+    (`iat`) before `tokens_valid_after` is void (log-out everywhere, password or role change), and a token's roles
+    count only as far as the latest `roles` still grant them.
+    """
 
     model_config = DATA_CONFIG
 
@@ -22,6 +27,9 @@ class UserState(BaseModel):
     display_name: str = Field(min_length=1, max_length=100)
     roles: list[Role] = []
     deleted: bool = False
+    tokens_valid_after: UtcDatetime | None = Field(
+        default=None, description="Tokens issued before this instant are void; null: every unexpired token counts."
+    )
 
 
 class UserDeleted(BaseModel):

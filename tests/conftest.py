@@ -339,3 +339,37 @@ def mint_token(data_dir):
 def auth_headers(mint_token):
     """Headers of an API caller with a freshly minted token; takes the claims mint_token takes, e.g. roles=["admin"]."""
     return lambda **claims: {"Authorization": f"Bearer {mint_token(**claims)}"}
+
+
+def account_known(app, user_id: uuid.UUID, *, roles=("customer",), version: int = 1, tokens_valid_after=None) -> None:
+    """Tell a catalog or order app about an account as the user system does (a user.profile_updated via its consumer).
+
+    A token of that account may then use the roles the app's copy grants, e.g. admin. The user system has no copy.
+    """
+    from federation.worker import build_consumer
+    from shared_contracts import new_event
+    from shared_contracts.examples import example_data
+
+    data = {
+        **example_data("user.profile_updated"),
+        "id": str(user_id),
+        "roles": list(roles),
+        "tokens_valid_after": tokens_valid_after and tokens_valid_after.isoformat(),
+    }
+    runtime = app.extensions["scs"]
+    if "user.profile_updated" not in runtime.system.event_handlers:
+        return
+    event = new_event("user.profile_updated", data, aggregate_id=str(user_id), aggregate_version=version)
+    assert build_consumer(runtime.system, runtime.settings, runtime.session_factory).apply(event)
+
+
+@pytest.fixture
+def admin_headers(auth_headers):
+    """Headers of an admin that `app` (catalog or order) knows from its copy; claims as for auth_headers."""
+
+    def headers(app, **claims):
+        user_id = claims.pop("user_id", None) or uuid.uuid4()
+        account_known(app, user_id, roles=("admin", "customer"))
+        return auth_headers(user_id=user_id, roles=["admin"], **claims)
+
+    return headers

@@ -1,9 +1,11 @@
-"""The catalog system as the runtime sees it: models, route table, event tables, republisher and demo data."""
+"""The catalog system as the runtime sees it: models, route table, event tables, republisher, demo data, token policy."""
 
 from pathlib import Path
 
 from federation.openapi import openapi_route
 from federation.systems import System, merge_event_tables
+from systems.catalog.accounts_copy.reactive import EVENT_HANDLERS as accounts_copy_events
+from systems.catalog.accounts_copy.tokens import TOKEN_POLICY
 from systems.catalog.base import Base
 from systems.catalog.inventory.reactive import EVENT_HANDLERS as inventory_events
 from systems.catalog.openapi import API
@@ -18,8 +20,9 @@ SYSTEM = System(
     package_dir=Path(__file__).parent,
     metadata=Base.metadata,
     routes=[*products_routes, openapi_route(API)],
-    event_handlers=merge_event_tables(inventory_events, sales_events),
+    event_handlers=merge_event_tables(inventory_events, sales_events, accounts_copy_events),
     republishers={"products": republish_products},
     configure_app=configure_app,
     demo_data=load_demo_products,
+    token_policy=TOKEN_POLICY,
 )

@@ -1,4 +1,4 @@
-"""The order system as the runtime sees it: models, route table, event table, republishers, demo data."""
+"""The order system as the runtime sees it: models, route table, event table, republishers, demo data, token policy."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from federation.systems import System, merge_event_tables
 from systems.order.base import Base
 from systems.order.cart.restful import ROUTES as cart_routes
 from systems.order.customers_copy.reactive import EVENT_HANDLERS as customers_copy_events
+from systems.order.customers_copy.tokens import TOKEN_POLICY
 from systems.order.formatting import configure_app
 from systems.order.openapi import API
 from systems.order.orders.demo import load_demo_orders
@@ -27,4 +28,5 @@ SYSTEM = System(
     republishers={"orders": republish_orders},
     configure_app=configure_app,
     demo_data=load_demo_orders,
+    token_policy=TOKEN_POLICY,
 )

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from federation.errors import ApiError
 from systems.user.accounts.models import User
 from systems.user.accounts.services import AccountError
-from systems.user.sessions.credentials import Throttled, confirm_password
+from systems.user.sessions.credentials import confirm_password
+from systems.user.throttle import Throttled
 
 
 def json_fields(*, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> dict[str, str]:

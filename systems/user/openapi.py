@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictStr
 
@@ -38,7 +38,10 @@ def at_least_one_change(schema: dict[str, Any]) -> None:
 
 
 class AccountChanges(Body):
-    """Body of PATCH /api/users/me: at least one of display_name, email, password (which needs current_password)."""
+    """Body of PATCH /api/users/me: display_name, email, password; a new email or password needs current_password.
+
+    A new password voids every token of the account, the caller's too: log in again afterwards.
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=at_least_one_change)
 
@@ -46,6 +49,12 @@ class AccountChanges(Body):
     email: StrictStr | None = None
     password: StrictStr | None = None
     current_password: StrictStr | None = None
+
+
+class LogOut(BaseModel):
+    """Query of DELETE /api/sessions: everywhere=1 voids every token of the account (needs the bearer token)."""
+
+    everywhere: Literal["0", "1"] = "0"
 
 
 class PasswordConfirmation(Body):
@@ -103,7 +112,10 @@ API = ApiDescription(
             "Register an account",
             {201: Account},
             body=NewAccount,
-            errors={409: "The email is taken."},
+            errors={
+                409: "The email is taken.",
+                429: "Too many registrations from this address; details.retry_after_minutes.",
+            },
         ),
         Operation(
             "POST",
@@ -113,7 +125,15 @@ API = ApiDescription(
             body=Credentials,
             errors={401: "Incorrect email or password.", **THROTTLED},
         ),
-        Operation("DELETE", "/api/sessions", "Log out (clears the cookie)", {204: None}),
+        Operation(
+            "DELETE",
+            "/api/sessions",
+            "Log out (clears the cookie); everywhere=1 ends every log-in of the account",
+            {204: None},
+            query=LogOut,
+            auth="optional",
+            errors={401: "everywhere=1 without a valid token."},
+        ),
         Operation("GET", "/api/users/me", "My account", {200: Account}, auth="required"),
         Operation(
             "PATCH",

@@ -1,4 +1,4 @@
-"""The user system as the runtime sees it: tables, routes, event handlers, the `scs users` command, republisher and demo data."""
+"""The user system as the runtime sees it: tables, routes, event handlers, commands, republisher, demo data, token policy."""
 
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from systems.user.orders_copy.reactive import EVENT_HANDLERS as orders_copy_even
 from systems.user.orders_copy.restful import ROUTES as orders_copy_routes
 from systems.user.sessions.commands import keys
 from systems.user.sessions.restful import ROUTES as sessions_routes
+from systems.user.sessions.tokens import TOKEN_POLICY
 
 SYSTEM = System(
     name="user",
@@ -26,4 +27,5 @@ SYSTEM = System(
     republishers={"users": republish_users},
     configure_app=configure_app,
     demo_data=load_demo_accounts,
+    token_policy=TOKEN_POLICY,
 )

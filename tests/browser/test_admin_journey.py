@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.ui import Visits
 from tests.conftest import wait_for
 from tests.e2e.federation_processes import Federation
-from tests.e2e.journeys import PASSWORD
+from tests.e2e.journeys import PASSWORD, admin_known_everywhere
 
 
 def test_an_admin_fixes_a_validation_error_and_the_new_product_reaches_the_order_system(
@@ -17,6 +17,7 @@ def test_an_admin_fixes_a_validation_error_and_the_new_product_reaches_the_order
 ):
     email = f"admin-{uuid.uuid4().hex[:6]}@example.org"
     shop.scs("users", "add", email, "--password", PASSWORD, "--admin")
+    admin_known_everywhere(shop, email)
     name = f"Copper kettle {uuid.uuid4().hex[:6]}"
 
     page.goto(f"{shop.url('catalog')}/admin/products/new")

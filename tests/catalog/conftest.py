@@ -46,9 +46,9 @@ def session_factory(app):
 
 
 @pytest.fixture
-def admin(auth_headers):
-    """Headers of an admin API caller."""
-    return auth_headers(display_name="Root", roles=["admin"])
+def admin(app, admin_headers):
+    """Headers of an admin API caller (the catalog's accounts copy grants the role)."""
+    return admin_headers(app, display_name="Root")
 
 
 @pytest.fixture

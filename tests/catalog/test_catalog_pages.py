@@ -8,6 +8,7 @@ from shared_contracts.catalog import ProductState
 from systems.catalog.products.queries import PER_PAGE
 from systems.catalog.sales.models import ProductSales
 from tests.catalog.conftest import add_product, csrf_token, get_product, outbox
+from tests.conftest import account_known
 
 FORM = {
     "sku": "bowl-7",
@@ -20,7 +21,9 @@ FORM = {
 
 
 def login_admin(client, mint_token):
-    client.set_cookie("scs_token", mint_token(display_name="Root", roles=["admin"]))
+    user_id = uuid.uuid4()
+    account_known(client.application, user_id, roles=("admin", "customer"))
+    client.set_cookie("scs_token", mint_token(user_id=user_id, display_name="Root", roles=["admin"]))
 
 
 def test_browse_shows_cards_search_and_empty_states(client, session_factory):

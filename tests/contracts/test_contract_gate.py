@@ -94,6 +94,7 @@ def test_dropping_a_published_version_fails(monkeypatch: pytest.MonkeyPatch) -> 
     assert gate(consumer_labels(load_systems())) == [
         (
             "user.deleted.v1.json: snapshot has no registered model (event version removed?) — breaks consumer "
+            "catalog (systems.catalog.accounts_copy.reactive.on_user_deleted); "
             "order (systems.order.customers_copy.reactive.on_user_deleted); "
             "publish the change as user.deleted schema_version 3 and keep v1 until every consumer reads it"
         )

@@ -35,10 +35,27 @@ def log_in(federation: Federation, email: str, password: str = PASSWORD) -> dict
 
 
 def admin_headers(federation: Federation) -> dict:
-    """Bearer headers of an admin created with `scs users add --admin`."""
+    """Bearer headers of an admin created with `scs users add --admin`, once catalog and order know the grant."""
     email = f"admin-{uuid.uuid4().hex[:6]}@example.org"
     federation.scs("users", "add", email, "--password", PASSWORD, "--admin")
-    return log_in(federation, email)
+    return admin_known_everywhere(federation, email)
+
+
+def admin_known_everywhere(federation: Federation, email: str, timeout: float = 30) -> dict:
+    """Log the admin in and wait until catalog's and order's copies grant the role (admin rights need the copy)."""
+    headers = log_in(federation, email)
+
+    def admitted() -> bool:
+        return all(
+            requests.get(
+                f"{federation.url(name)}/_status", headers=headers, timeout=10, allow_redirects=False
+            ).status_code
+            == 200
+            for name in ("catalog", "order")
+        )
+
+    wait_for(admitted, timeout=timeout, interval=0.1, message=f"catalog and order to know {email} as an admin")
+    return headers
 
 
 def create_product(

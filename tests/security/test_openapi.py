@@ -53,13 +53,13 @@ def test_operations_that_need_a_token_say_so_and_answer_401_without_one(any_app)
 
 
 def test_fields_that_may_be_left_out_are_not_documented_as_nullable_because_null_is_refused(
-    data_dir, sqlite_url, auth_headers
+    data_dir, sqlite_url, admin_headers
 ):
     catalog = migrated_app("catalog", data_dir, sqlite_url)
     for name, model in (("catalog", "ProductChanges"), ("user", "AccountChanges")):
         schema = build_document(importlib.import_module(f"systems.{name}.openapi").API)["components"]["schemas"][model]
         assert all("null" not in repr(field) for field in schema["properties"].values()), model
-    admin = auth_headers(roles=["admin"])
+    admin = admin_headers(catalog)
     created = catalog.test_client().post(
         "/api/products", json={"sku": "MUG-1", "name": "Mug", "price_cents": 100, "stock": 1}, headers=admin
     )

@@ -35,7 +35,7 @@ def test_register_stores_a_normalised_email_and_publishes_the_full_state(app, cl
     assert user == {"id": user["id"], "email": "ada.lovelace@example.org", "display_name": "Ada", "roles": ["customer"]}
     [event] = outbox(app)
     assert (event["type"], event["aggregate_id"], event["aggregate_version"]) == ("user.registered", user["id"], 1)
-    assert event["data"] == {**user, "deleted": False}
+    assert event["data"] == {**user, "deleted": False, "tokens_valid_after": None}
     with app.extensions["scs"].session_factory() as session:
         assert session.scalar(select(User.password_hash)).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
@@ -104,7 +104,11 @@ def test_view_and_edit_my_profile(app, client):
     user = register(client).json
     log_in(client)
     assert client.get("/api/users/me").json == user
-    response = client.patch("/api/users/me", json={"display_name": "Ada L.", "email": "Ada@Lovelace.example"})
+    new_email = {"display_name": "Ada L.", "email": "Ada@Lovelace.example"}
+    assert client.patch("/api/users/me", json=new_email).json["error"]["details"] == {
+        "current_password": "This field is required."
+    }, "a new email (the log-in name) needs the current password"
+    response = client.patch("/api/users/me", json={**new_email, "current_password": PASSWORD})
     assert response.status_code == 200
     assert response.json == {**user, "display_name": "Ada L.", "email": "ada@lovelace.example"}
     updated = outbox(app)[-1]
@@ -116,7 +120,9 @@ def test_edits_are_validated_all_or_nothing(app, client):
     register(client)
     register(client, email="bob@example.org", display_name="Bob")
     log_in(client)
-    taken = client.patch("/api/users/me", json={"display_name": "New", "email": "BOB@example.org"})
+    taken = client.patch(
+        "/api/users/me", json={"display_name": "New", "email": "BOB@example.org", "current_password": PASSWORD}
+    )
     assert taken.status_code == 409
     bad = client.patch("/api/users/me", json={"display_name": "New", "email": "nope"})
     assert bad.status_code == 400 and bad.json["error"]["details"] == {
@@ -145,7 +151,7 @@ def test_change_password_needs_the_current_one(lite_app):
     )
     assert log_in(client).status_code == 401
     assert log_in(client, password="a new password").status_code == 201
-    assert [e["type"] for e in outbox(app)] == ["user.registered"]
+    assert [e["type"] for e in outbox(app)] == ["user.registered", "user.profile_updated"], "the new revocation mark"
 
 
 def test_delete_needs_the_password_then_scrubs_the_row_and_publishes_a_tombstone(app, client):

@@ -118,6 +118,7 @@ def test_a_token_of_a_deleted_account_logs_out_on_the_pages(app, client):
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert "scs_token=;" in response.headers["Set-Cookie"]
+    assert "This account no longer exists." in client.get("/login").get_data(as_text=True)
 
 
 def test_admins_list_users_and_change_roles(app, client):

@@ -37,5 +37,5 @@ def test_republish_users_sends_each_current_state_once(app):
         bob["id"]: ("user.profile_updated", 2),
         gone["id"]: ("user.deleted", 2),
     }
-    assert again[bob["id"]]["data"] == {**bob, "display_name": "Robert", "deleted": False}
+    assert again[bob["id"]]["data"] == {**bob, "display_name": "Robert", "deleted": False, "tokens_valid_after": None}
     assert again[gone["id"]]["data"] == {"id": gone["id"], "deleted": True}

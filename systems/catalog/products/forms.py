@@ -6,8 +6,18 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
+from federation.text import PlainText
 from systems.catalog.products.models import Product
 from systems.catalog.products.schemas import MAX_STOCK, SKU_PATTERN, contract_limits, max_length
 
@@ -22,6 +32,12 @@ def _strip(value: str | None) -> str | None:
 def _upper(value: str | None) -> str | None:
     """SKUs and currency codes are upper case."""
     return value.upper() if isinstance(value, str) else value
+
+
+def _finite(_form, field) -> None:
+    """NaN and Infinity parse as decimals, but are no price (and compare with nothing)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("Enter the price as a number, e.g. 12.50.")
 
 
 def _two_decimals(_form, field) -> None:
@@ -43,15 +59,20 @@ class ProductForm(FlaskForm):
         ],
     )
     name = StringField(
-        "Name", filters=[_strip], validators=[DataRequired("Enter a name."), Length(max=max_length("name"))]
+        "Name",
+        filters=[_strip],
+        validators=[DataRequired("Enter a name."), Length(max=max_length("name")), PlainText()],
     )
     description = TextAreaField(
-        "Description", filters=[_strip], validators=[Optional(), Length(max=max_length("description"))]
+        "Description",
+        filters=[_strip],
+        validators=[Optional(), Length(max=max_length("description")), PlainText(multiline=True)],
     )
     price = DecimalField(
         "Price",
         validators=[
             InputRequired("Enter a price, e.g. 12.50."),
+            _finite,
             NumberRange(min=0, message="The price can't be negative."),
             NumberRange(max=MAX_PRICE, message="That price is too high."),
             _two_decimals,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from federation.errors import ApiError
 from federation.openapi import omit_null
+from federation.text import MultilineText, SingleLineText
 from shared_contracts.catalog import ProductState
 
 MAX_STOCK = 1_000_000
@@ -29,8 +30,8 @@ def max_length(name: str) -> int:
 Sku = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=SKU_PATTERN), *contract_limits("sku")
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True), *contract_limits("name")]
-Description = Annotated[str, StringConstraints(strip_whitespace=True), *contract_limits("description")]
+Name = Annotated[SingleLineText, StringConstraints(strip_whitespace=True), *contract_limits("name")]
+Description = Annotated[MultilineText, StringConstraints(strip_whitespace=True), *contract_limits("description")]
 PriceCents = Annotated[int, *contract_limits("price_cents")]
 Currency = Annotated[str, *contract_limits("currency")]
 Stock = Annotated[int, *contract_limits("stock"), Field(le=MAX_STOCK)]

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from systems.order.base import Base, UtcDateTime
 
+#: The most `available` holds (a 32-bit column on PostgreSQL); a larger stock in an event is more than anyone orders.
+MAX_AVAILABLE = 2**31 - 1
+
 
 class ProductCopy(Base):
     """A product as last published by the catalog; `available` is the catalog's stock at that time."""

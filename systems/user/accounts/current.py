@@ -7,28 +7,31 @@ import functools
 from flask import flash, redirect, request, url_for
 from werkzeug.exceptions import Forbidden
 
-from federation.auth import current_identity, login_required
+from federation.auth import current_identity, log_in_first, token_refusal
 from federation.errors import ApiError
 from federation.web import db_session
 from systems.user.accounts.services import live_account
 from systems.user.sessions.tokens import clear_token_cookie
 
+ACCOUNT_GONE = "This account no longer exists. Log in again."
+
 
 def account_required(view):
-    """Call `view(account, ...)` with the caller's live account; a token of a deleted account logs its holder out."""
+    """Call `view(account, ...)` with the caller's live account; a voided token logs its holder out, saying why."""
 
     @functools.wraps(view)
-    @login_required
     def wrapper(*args, **kwargs):
         identity = current_identity()
-        assert identity is not None, "login_required has refused anonymous callers"
-        account = live_account(db_session(), identity.user_id)
-        if account is None:
-            if request.path.startswith("/api/"):
-                raise ApiError(401, "This account no longer exists. Log in again.")
-            flash("Your account no longer exists. Log in or register again.", "error")
-            return clear_token_cookie(redirect(url_for("log_in")))
-        return view(account, *args, **kwargs)
+        account = live_account(db_session(), identity.user_id) if identity else None
+        if account is not None:
+            return view(account, *args, **kwargs)
+        refusal = token_refusal() or (ACCOUNT_GONE if identity else None)
+        if refusal is None:
+            return log_in_first()
+        if request.path.startswith("/api/"):
+            raise ApiError(401, refusal)
+        flash(refusal, "error")
+        return clear_token_cookie(redirect(url_for("log_in")))
 
     return wrapper
 

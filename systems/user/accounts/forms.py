@@ -33,10 +33,11 @@ class RegisterForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    """The public part of an account."""
+    """The public part of an account; a new email (the log-in name) needs the current password."""
 
     display_name = StringField("Display name", render_kw=NAME_ATTRS)
     email = EmailField("Email", render_kw=EMAIL_ATTRS)
+    current_password = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(FlaskForm):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from federation import outbox
+from federation.text import text_problem
 from shared_contracts.user import UserDeleted, UserState
 from systems.user.accounts.models import User
 from systems.user.accounts.passwords import hash_password
-from systems.user.base import utcnow
+from systems.user.base import as_utc, utcnow
 from systems.user.orders_copy.models import OrderCopy
 from systems.user.sessions.models import LoginFailure
 
@@ -46,7 +46,7 @@ def email_problem(email: str) -> str | None:
         return "Enter your email address."
     if len(email) > MAX_EMAIL:
         return f"An email address has at most {MAX_EMAIL} characters."
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or text_problem(email):
         return "Enter a valid email address, like name@example.org."
     return None
 
@@ -57,9 +57,7 @@ def display_name_problem(name: str) -> str | None:
         return "Enter a display name."
     if len(name) > MAX_DISPLAY_NAME:
         return f"A display name has at most {MAX_DISPLAY_NAME} characters."
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        return "A display name cannot contain control characters."
-    return None
+    return text_problem(name)
 
 
 def password_problem(password: str) -> str | None:
@@ -72,13 +70,19 @@ def password_problem(password: str) -> str | None:
 
 
 def public_state(user: User) -> UserState:
-    """The account as other systems may know it (never credentials)."""
-    return UserState(id=user.id, email=user.email, display_name=user.display_name, roles=user.roles)
+    """The account as other systems may know it (never credentials), with what they need to judge its tokens."""
+    return UserState(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        roles=user.roles,
+        tokens_valid_after=user.tokens_valid_after and as_utc(user.tokens_valid_after),
+    )
 
 
 def user_json(user: User) -> dict:
     """The account as the JSON API shows it."""
-    return public_state(user).model_dump(mode="json", exclude={"deleted"})
+    return public_state(user).model_dump(mode="json", exclude={"deleted", "tokens_valid_after"})
 
 
 def live_account(session: Session, user_id) -> User | None:
@@ -92,14 +96,21 @@ def account_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, admin: bool = False) -> User:
-    """Create an account and publish user.registered; AccountError on bad input or a taken email."""
-    email, display_name = normalise_email(email), display_name.strip()
+def check_registration(*, email: str, password: str, display_name: str) -> None:
+    """AccountError when the fields of a new account are unusable (nothing is looked up or stored)."""
     errors = _problems(
-        email=email_problem(email), display_name=display_name_problem(display_name), password=password_problem(password)
+        email=email_problem(normalise_email(email)),
+        display_name=display_name_problem(display_name.strip()),
+        password=password_problem(password),
     )
     if errors:
         raise AccountError(errors)
+
+
+def register(session: Session, *, email: str, password: str, display_name: str, admin: bool = False) -> User:
+    """Create an account and publish user.registered; AccountError on bad input or a taken email."""
+    check_registration(email=email, password=password, display_name=display_name)
+    email, display_name = normalise_email(email), display_name.strip()
     _refuse_taken_email(session, email)
     user = User(email=email, display_name=display_name, password_hash=hash_password(password), is_admin=admin)
     session.add(user)
@@ -108,16 +119,21 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     return user
 
 
+def check_profile(*, email: str | None = None, display_name: str | None = None) -> None:
+    """AccountError when a new email or display name is unusable (checked before asking for the password, too)."""
+    errors = _problems(
+        email=None if email is None else email_problem(normalise_email(email)),
+        display_name=None if display_name is None else display_name_problem(display_name.strip()),
+    )
+    if errors:
+        raise AccountError(errors)
+
+
 def update_profile(session: Session, user: User, *, email: str | None = None, display_name: str | None = None) -> bool:
     """Change email and/or display name and publish user.profile_updated; False if nothing changed."""
     email = None if email is None else normalise_email(email)
     display_name = None if display_name is None else display_name.strip()
-    errors = _problems(
-        email=None if email is None else email_problem(email),
-        display_name=None if display_name is None else display_name_problem(display_name),
-    )
-    if errors:
-        raise AccountError(errors)
+    check_profile(email=email, display_name=display_name)
     changed = False
     if email is not None and email != user.email:
         _refuse_taken_email(session, email)
@@ -131,22 +147,28 @@ def update_profile(session: Session, user: User, *, email: str | None = None, di
 
 
 def set_password(session: Session, user: User, new_password: str) -> None:
-    """Store a new password hash (the caller has confirmed the current password); nothing public changes."""
+    """Store a new password hash (the caller has confirmed the current one) and end every log-in made with the old one."""
     problem = password_problem(new_password)
     if problem:
         raise AccountError({"password": problem})
     user.password_hash = hash_password(new_password)
-    session.flush()
+    end_sessions(session, user)
 
 
 def set_admin(session: Session, user: User, admin: bool) -> bool:
-    """Grant or revoke the admin role and publish user.profile_updated; False if it was already so."""
+    """Grant or revoke the admin role, voiding tokens that carry the old roles; False if it was already so."""
     if user.is_admin == admin:
         return False
     user.is_admin = admin
+    end_sessions(session, user)
+    return True
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Void every token issued until now (log-out everywhere) and publish the new mark with the account's state."""
+    user.tokens_valid_after = utcnow()
     session.flush()
     _publish(session, "user.profile_updated", user)
-    return True
 
 
 def erase_account(session: Session, user: User) -> None:
@@ -155,7 +177,7 @@ def erase_account(session: Session, user: User) -> None:
     session.execute(delete(OrderCopy).where(OrderCopy.customer_id == user.id))
     user.email = user.display_name = user.password_hash = None
     user.is_admin = False
-    user.deleted_at = utcnow()
+    user.deleted_at = user.tokens_valid_after = utcnow()
     session.flush()
     _publish(session, "user.deleted", user)
 

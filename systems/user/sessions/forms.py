@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 
 
 class LoginForm(FlaskForm):
@@ -15,4 +15,6 @@ class LoginForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
-    """Only the CSRF token: logging out is a POST."""
+    """Logging out is a POST; the second button ends every log-in of the account, on every device."""
+
+    everywhere = SubmitField("Log out everywhere")

@@ -1,4 +1,4 @@
-"""Failed log-ins, counted per email and per client address to slow down password guessing."""
+"""Failed log-ins, counted per account and client address together, and per address, to slow down password guessing."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
-        Index("ix_login_failures_email", "email", "failed_at"),
+        Index("ix_login_failures_email_client_ip", "email", "client_ip", "failed_at"),
         Index("ix_login_failures_client_ip", "client_ip", "failed_at"),
         Index("ix_login_failures_failed_at", "failed_at"),
     )

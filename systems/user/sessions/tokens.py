@@ -1,17 +1,23 @@
-"""The signed token of a log-in and its cookie: minted afresh at every log-in, HttpOnly, SameSite=Lax, Secure over HTTPS."""
+"""The signed token of a log-in, its cookie, and how the user system judges tokens (against its own account table).
+
+A token is minted afresh at every log-in; the cookie is HttpOnly, SameSite=Lax, Secure over HTTPS.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from flask import request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from federation.auth import COOKIE_NAME, sign_token
+from federation.auth import COOKIE_NAME, Standing, TokenPolicy, sign_token
 from federation.keys import current_signing_key
 from federation.web import runtime
 from systems.user.accounts.models import User
+from systems.user.base import as_utc
 
 TOKEN_TTL = timedelta(hours=8)
 
@@ -77,3 +83,16 @@ def safe_next(url: str | None) -> str:
         if url == base or (url.startswith(base) and url[len(base)] in "/?#"):
             return url
     return "/"
+
+
+def account_standing(session: Session, user_id: uuid.UUID) -> Standing | None:
+    """The account's roles, revocation mark and tombstone as this system's own table has them (None: no such account)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    valid_after = user.tokens_valid_after and as_utc(user.tokens_valid_after)
+    return Standing(roles=frozenset(user.roles), tokens_valid_after=valid_after, deleted=user.is_deleted)
+
+
+#: The user system owns the accounts: a token of an account it does not have is refused.
+TOKEN_POLICY = TokenPolicy(lookup=account_standing, unknown_account_roles=None)

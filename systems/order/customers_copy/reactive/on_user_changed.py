@@ -21,6 +21,8 @@ def on_user_changed(session: Session, event: Envelope) -> None:
             "email": user.email,
             "display_name": user.display_name,
             "deleted": user.deleted,
+            "roles": sorted(user.roles),
+            "tokens_valid_after": user.tokens_valid_after,
             "aggregate_version": event.aggregate_version,
             "updated_at": event.occurred_at,
         },

@@ -23,6 +23,7 @@ def on_user_deleted(session: Session, event: Envelope) -> None:
             "email": None,
             "display_name": None,
             "deleted": True,
+            "roles": [],
             "aggregate_version": event.aggregate_version,
             "updated_at": event.occurred_at,
         },

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from federation.replica import upsert_if_newer
 from shared_contracts import Envelope
 from shared_contracts.catalog import ProductState
-from systems.order.products_copy.models import ProductCopy
+from systems.order.products_copy.models import MAX_AVAILABLE, ProductCopy
 
 
 def on_product_changed(session: Session, event: Envelope) -> None:
@@ -23,7 +23,7 @@ def on_product_changed(session: Session, event: Envelope) -> None:
             "description": product.description,
             "price_cents": product.price_cents,
             "currency": product.currency,
-            "available": product.stock,
+            "available": min(product.stock, MAX_AVAILABLE),
             "discontinued": product.discontinued,
             "aggregate_version": event.aggregate_version,
             "updated_at": event.occurred_at,

@@ -9,8 +9,9 @@ from systems.user.accounts.current import account_required
 from systems.user.accounts.forms import DeleteForm
 from systems.user.accounts.services import AccountError, erase_account
 from systems.user.http import client_ip, show_on_form
-from systems.user.sessions.credentials import Throttled, confirm_password
+from systems.user.sessions.credentials import confirm_password
 from systems.user.sessions.tokens import clear_token_cookie
+from systems.user.throttle import Throttled
 
 
 @account_required

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from sqlalchemy import select
 
 from federation.web import db_session
@@ -10,12 +10,15 @@ from systems.user.accounts.current import admin_account_required
 from systems.user.accounts.models import User
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 
 
 @admin_account_required
 def list_users(account):
     """One page of live accounts, oldest first."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if page > MAX_PAGE:
+        abort(404, f"There is no page {page} of users.")
     rows = (
         db_session()
         .scalars(

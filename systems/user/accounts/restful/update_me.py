@@ -1,4 +1,4 @@
-"""PATCH /api/users/me: change display_name and/or email, and/or password (with current_password)."""
+"""PATCH /api/users/me: change display_name, and email or password with current_password (a new password ends every log-in)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from federation.web import db_session
 from systems.user.accounts.current import account_required
 from systems.user.accounts.services import (
     AccountError,
+    check_profile,
+    normalise_email,
     set_password,
     update_profile,
     user_json,
@@ -21,11 +23,15 @@ def update_me(account):
     if not fields.keys() & {"display_name", "email", "password"}:
         raise ApiError(400, "Nothing to change: send display_name, email or password.")
     session = db_session()
-    if "password" in fields:
+    try:
+        check_profile(email=fields.get("email"), display_name=fields.get("display_name"))
+    except AccountError as error:
+        raise api_error(error) from None
+    if "password" in fields or normalise_email(fields.get("email", account.email)) != account.email:
         if "current_password" not in fields:
             raise ApiError(
                 400,
-                "Changing the password needs the current one.",
+                "Changing the email or the password needs the current password.",
                 details={"current_password": "This field is required."},
             )
         confirm_or_refuse(session, account, fields["current_password"], field="current_password")

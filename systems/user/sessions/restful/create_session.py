@@ -8,8 +8,9 @@ from federation.errors import ApiError
 from federation.web import db_session
 from systems.user.accounts.services import user_json
 from systems.user.http import client_ip, json_fields
-from systems.user.sessions.credentials import BadCredentials, Throttled, authenticate
+from systems.user.sessions.credentials import BadCredentials, authenticate
 from systems.user.sessions.tokens import issue_token, set_token_cookie
+from systems.user.throttle import Throttled
 
 
 def create_session():

@@ -6,9 +6,10 @@ from flask import flash, redirect, render_template, request
 
 from federation.web import db_session
 from systems.user.http import client_ip
-from systems.user.sessions.credentials import BadCredentials, Throttled, authenticate
+from systems.user.sessions.credentials import BadCredentials, authenticate
 from systems.user.sessions.forms import LoginForm
 from systems.user.sessions.tokens import issue_token, safe_next, set_token_cookie
+from systems.user.throttle import Throttled
 
 
 def log_in():
