@@ -43,7 +43,7 @@ def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_
 
     page.goto(f"{shop.url('user')}/logout")
     visits.look("customer-03-log-out")
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     visits.look("customer-04-logged-out")
 
     page.goto(f"{shop.url('catalog')}/")
