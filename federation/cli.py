@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from typing import Any
 
 import click
 
 from federation.contracts_cli import contracts
-from federation.settings import Settings
+from federation.settings import SettingError, Settings, format_duration
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
 
@@ -26,6 +27,13 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         """A built-in command, else one a system contributes."""
         return super().get_command(ctx, name) or _system_commands().get(name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a setting that cannot be used stops it with one line naming the variable (exit 1)."""
+        try:
+            return super().invoke(ctx)
+        except SettingError as error:
+            raise click.ClickException(str(error)) from None
 
 
 def _system_commands() -> dict[str, click.Command]:
@@ -268,6 +276,37 @@ def resync(system: str, producer: str) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{producer} re-published {count} event(s); {system}'s worker applies them idempotently")
+
+
+@main.command()
+@click.argument("system", type=SYSTEM_NAME, required=False)
+def prune(system: str | None) -> None:
+    """Delete SYSTEM's (all systems' when omitted) published outbox and inbox rows older than their retention, now."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from federation.db import make_engine, make_session_factory
+    from federation.housekeeping import prune_now
+
+    for name in [system] if system else sorted(SYSTEMS):
+        settings = Settings.from_env(name)
+        engine = make_engine(settings.database_url)
+        try:
+            pruned = prune_now(make_session_factory(engine), settings)
+        except SQLAlchemyError as error:
+            where = engine.url.render_as_string(hide_password=True)
+            raise click.ClickException(f"{name}: database at {where} unreachable: {_first_line(error)}") from None
+        finally:
+            engine.dispose()
+        click.echo(
+            f"{name}: deleted {pruned.outbox} outbox row(s) published over {format_duration(settings.outbox_retention)} "
+            f"ago, {pruned.inbox} inbox row(s) over {format_duration(settings.inbox_retention)} old"
+        )
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of a driver's error (they run on with SQL and links to docs)."""
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else cause.__class__.__name__
 
 
 @main.command()

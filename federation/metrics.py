@@ -23,6 +23,11 @@ EVENTS_CONSUMED = Counter(
     "scs_events_consumed_total", "Events taken from the inbox queue, by outcome", ["system", "type", "outcome"]
 )
 CONSUMER_LATENCY = Histogram("scs_consumer_processing_seconds", "Time to apply one event", ["system", "type"])
+ROWS_PRUNED = Counter(
+    "scs_rows_pruned_total",
+    "Outbox and inbox rows deleted by housekeeping once past their retention",
+    ["system", "table"],
+)
 
 
 def exposition(session_factory, system: str) -> tuple[bytes, str]:

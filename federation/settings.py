@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from federation.files import write_whole
 
 DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/"
+DEFAULT_OUTBOX_RETENTION = timedelta(hours=24)  # why these two: docs/housekeeping.md
+DEFAULT_INBOX_RETENTION = timedelta(days=7)
+DEFAULT_PRUNE_INTERVAL = timedelta(minutes=1)
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used: the process stops at start with this one-line message."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,9 @@ class Settings:
     passive_foreign_topology: bool = False
     public_keys_path: Path | None = None
     ready_max_outbox_backlog: int = 10000
+    outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION
+    inbox_retention: timedelta = DEFAULT_INBOX_RETENTION
+    prune_interval: timedelta = DEFAULT_PRUNE_INTERVAL
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +77,9 @@ class Settings:
             passive_foreign_topology=env.get("SCS_TOPOLOGY", "declare") == "verify",
             public_keys_path=Path(env["SCS_PUBLIC_KEYS_DIR"]) if env.get("SCS_PUBLIC_KEYS_DIR") else None,
             ready_max_outbox_backlog=int(env.get("SCS_READY_MAX_OUTBOX_BACKLOG", "10000")),
+            outbox_retention=_duration(env, "SCS_OUTBOX_RETENTION", DEFAULT_OUTBOX_RETENTION),
+            inbox_retention=_duration(env, "SCS_INBOX_RETENTION", DEFAULT_INBOX_RETENTION),
+            prune_interval=_duration(env, "SCS_PRUNE_INTERVAL", DEFAULT_PRUNE_INTERVAL),
         )
 
     @property
@@ -93,3 +110,27 @@ class Settings:
 def _port(env: Mapping[str, str], system: str) -> int:
     """The HTTP port of `system`: its SCS_<SYSTEM>_PORT or the default."""
     return int(env.get(f"SCS_{system.upper()}_PORT", DEFAULT_PORTS.get(system, 5000)))
+
+
+def parse_duration(variable: str, value: str) -> timedelta:
+    """`30s`, `15m`, `24h`, `7d` or plain seconds as a timedelta; SettingError naming `variable` for anything else."""
+    match = _DURATION.fullmatch(value)
+    if match is None or int(match.group(1)) == 0:
+        raise SettingError(
+            f"{variable}={value!r} is not a duration: use a whole number above 0 with s, m, h or d "
+            "(30s, 15m, 24h, 7d) or plain seconds (90)"
+        )
+    return timedelta(seconds=int(match.group(1)) * DURATION_UNITS[match.group(2)])
+
+
+def format_duration(duration: timedelta) -> str:
+    """A duration in the form the settings take, in its largest whole unit (`24h`, `7d`, `90s`)."""
+    seconds = int(duration.total_seconds())
+    unit = next(unit for unit in "dhms" if seconds % DURATION_UNITS[unit] == 0)
+    return f"{seconds // DURATION_UNITS[unit]}{unit}"
+
+
+def _duration(env: Mapping[str, str], variable: str, default: timedelta) -> timedelta:
+    """The duration set in `variable`, or `default` when unset or empty."""
+    value = env.get(variable, "")
+    return parse_duration(variable, value) if value.strip() else default

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
+from federation.housekeeping import Housekeeper
 from federation.outbox_watch import watch_outbox
 from federation.relay import OutboxRelay
 from federation.settings import Settings
@@ -76,6 +77,10 @@ def run_worker(system: System, settings: Settings, subscriptions: list[Subscript
     stop_relay = threading.Event()
     relay_thread = threading.Thread(target=relay.run, args=(stop_relay,), name=f"{system.name}-relay", daemon=True)
     relay_thread.start()
+    housekeeper = Housekeeper(session_factory, settings)
+    threading.Thread(
+        target=housekeeper.run, args=(stop_relay,), name=f"{system.name}-housekeeping", daemon=True
+    ).start()
     consumer = build_consumer(system, settings, session_factory) if system.event_handlers else None
 
     def healthy() -> bool:
