@@ -178,13 +178,14 @@ def revision(system: str, message: str) -> None:
 
 
 @main.command("demo-data")
+@click.argument("system", type=SYSTEM_NAME, required=False)
 @click.option("--wait", default=120, show_default=True, help="seconds to wait for copies a loader depends on")
-def demo_data(wait: int) -> None:
-    """Fill all three systems with a small, realistic data set, published like any other change."""
+def demo_data(system: str | None, wait: int) -> None:
+    """Fill SYSTEM (all three when omitted) with a small, realistic data set, published like any other change."""
     from federation.demo import load_demo_data
 
     try:
-        load_demo_data(load_systems(), wait, click.echo)
+        load_demo_data(load_systems([system] if system else None), wait, click.echo)
     except TimeoutError as error:
         raise click.ClickException(f"demo data incomplete (are the workers running?): {error}") from error
 
