@@ -105,7 +105,7 @@ def web(system: str, workers: int, bind: str | None) -> None:
 def worker(system: str, check: bool) -> None:
     """Run SYSTEM's consumers and outbox relay until interrupted."""
     if check:
-        from federation.worker import worker_is_alive
+        from federation.heartbeat import worker_is_alive
 
         sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
+from federation.heartbeat import HEARTBEAT_SECONDS, heartbeat_file
 from federation.housekeeping import Housekeeper
 from federation.outbox_watch import watch_outbox
 from federation.relay import OutboxRelay
@@ -19,20 +20,6 @@ from federation.systems import System, load_systems
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_SECONDS = 5.0
-STALE_AFTER_SECONDS = 30.0
-
-
-def heartbeat_file(settings: Settings) -> Path:
-    """Touched while the worker's relay runs and its consumer is connected (the container health check reads it)."""
-    return settings.data_dir / f"{settings.system}-worker.alive"
-
-
-def worker_is_alive(settings: Settings) -> bool:
-    """Has the worker touched its heartbeat file recently?"""
-    path = heartbeat_file(settings)
-    return path.exists() and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
 
 
 def subscriptions_of(systems: list[System]) -> list[Subscription]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from federation.settings import Settings
-from federation.worker import heartbeat_file, worker_is_alive
+from federation.heartbeat import heartbeat_file, worker_is_alive
 
 SYSTEM_NAMES = ("user", "catalog", "order")
 ROOT = Path(__file__).resolve().parents[2]
