@@ -148,15 +148,20 @@ def _in_batches(
     pause_seconds: float,
     keep_going: Callable[[], bool],
 ) -> int:
-    """Run a delete of at most `batch_rows` rows, each time in a transaction of its own, until it deletes fewer."""
+    """Run a delete of at most `batch_rows` rows, each time in a transaction of its own, until it deletes fewer.
+
+    After each batch it pauses as long as the batch took (at least `pause_seconds`): a writer that waited for
+    the lock gets it then, even on a machine so busy that a batch takes many times its usual few milliseconds.
+    """
     total = 0
     while keep_going():
+        started = time.monotonic()
         with session_factory() as session, session.begin():
             deleted = session.connection().execute(statement).rowcount
         total += deleted
         if deleted < batch_rows:
             break
-        time.sleep(pause_seconds)  # a writer waiting for the lock gets it here
+        time.sleep(max(pause_seconds, time.monotonic() - started))
     return total
 
 

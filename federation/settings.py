@@ -14,8 +14,8 @@ from federation.files import write_whole
 
 DEFAULT_PORTS = {"user": 5001, "catalog": 5002, "order": 5003}
 DEFAULT_AMQP_URL = "amqp://guest:guest@localhost:5672/"
-DEFAULT_OUTBOX_RETENTION = timedelta(hours=24)  # why these two: docs/housekeeping.md
-DEFAULT_INBOX_RETENTION = timedelta(days=7)
+DEFAULT_OUTBOX_RETENTION = timedelta(hours=1)  # why these defaults: docs/housekeeping.md
+DEFAULT_INBOX_RETENTION = timedelta(days=1)
 DEFAULT_PRUNE_INTERVAL = timedelta(minutes=1)
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")

@@ -137,7 +137,7 @@ def test_durations_take_the_documented_forms():
         with pytest.raises(SettingError, match=r"^SCS_INBOX_RETENTION='.*' is not a duration: .*30s, 15m, 24h, 7d"):
             parse_duration("SCS_INBOX_RETENTION", bad)
     settings = Settings.from_env("sample", {"SCS_OUTBOX_RETENTION": "15m", "SCS_INBOX_RETENTION": ""})
-    assert (settings.outbox_retention, settings.inbox_retention) == (timedelta(minutes=15), timedelta(days=7))
+    assert (settings.outbox_retention, settings.inbox_retention) == (timedelta(minutes=15), timedelta(days=1))
 
 
 def scs(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -179,7 +179,7 @@ def test_scs_prune_deletes_now_and_says_what(catalog_db):
     result = scs("prune", "catalog", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "catalog: deleted 3 outbox row(s) published over 1d ago, 2 inbox row(s) over 7d old"
+        "catalog: deleted 3 outbox row(s) published over 1h ago, 2 inbox row(s) over 1d old"
     ]
     assert counts(factory) == (0, 0, 1)
 
