@@ -20,6 +20,7 @@ from sqlalchemy import Delete, Table, delete, func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
+from federation.db import walk_the_index
 from federation.runtime_models import InboxMessage, OutboxMessage, utcnow
 from federation.settings import Settings, format_duration
 
@@ -157,7 +158,9 @@ def _in_batches(
     while keep_going():
         started = time.monotonic()
         with session_factory() as session, session.begin():
-            deleted = session.connection().execute(statement).rowcount
+            connection = session.connection()
+            walk_the_index(connection)
+            deleted = connection.execute(statement).rowcount
         total += deleted
         if deleted < batch_rows:
             break

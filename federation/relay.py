@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation import metrics
 from federation.correlation import bind_correlation_id
-from federation.db import READ_ONLY
+from federation.db import READ_ONLY, walk_the_index
 from federation.outbox_watch import OutboxWatch
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
@@ -32,9 +32,6 @@ CONNECT_TIMEOUT_SECONDS = 5
 STOP_CHECK_SECONDS = 0.5
 BROKER_ERRORS = (AMQPError, OSError, asyncio.TimeoutError)
 OUTBOX = OutboxMessage.__table__
-# A bitmap scan of the unpublished rows visits every row published (or pruned) since the last VACUUM; an index
-# scan marks those index entries dead as it passes and skips them from then on (docs/housekeeping.md, the soak).
-WALK_THE_INDEX = "SET LOCAL enable_bitmapscan = off"
 _MARK_PUBLISHED = (
     update(OUTBOX).where(OUTBOX.c.seq.in_(bindparam("seqs", expanding=True))).values(published_at=bindparam("now"))
 )
@@ -127,8 +124,7 @@ class OutboxRelay:
             connection = session.connection(
                 execution_options={READ_ONLY: True}
             )  # polling never takes SQLite's write lock
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(WALK_THE_INDEX)
+            walk_the_index(connection)
             rows = connection.execute(_pending_rows(self.batch_size)).all()
         if not rows:
             return 0
