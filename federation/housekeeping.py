@@ -26,7 +26,7 @@ from federation.settings import Settings, format_duration
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 500
+BATCH_ROWS = 200
 PAUSE_SECONDS = 0.005
 OUTBOX = cast(Table, OutboxMessage.__table__)
 INBOX = cast(Table, InboxMessage.__table__)
