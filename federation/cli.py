@@ -12,7 +12,7 @@ import click
 from federation.broker_urls import BrokerUrlError, masked
 from federation.contracts_cli import contracts
 from federation.outbox_cli import outbox
-from federation.settings import InvalidSetting, Settings
+from federation.settings import InvalidSetting, Settings, format_duration
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
 
@@ -114,7 +114,7 @@ def web(system: str, workers: int, bind: str | None) -> None:
 def worker(system: str, check: bool) -> None:
     """Run SYSTEM's consumers and outbox relay until interrupted."""
     if check:
-        from federation.worker import worker_is_alive
+        from federation.heartbeat import worker_is_alive
 
         sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")
@@ -187,13 +187,14 @@ def revision(system: str, message: str) -> None:
 
 
 @main.command("demo-data")
+@click.argument("system", type=SYSTEM_NAME, required=False)
 @click.option("--wait", default=120, show_default=True, help="seconds to wait for copies a loader depends on")
-def demo_data(wait: int) -> None:
-    """Fill all three systems with a small, realistic data set, published like any other change."""
+def demo_data(system: str | None, wait: int) -> None:
+    """Fill SYSTEM (all three when omitted) with a small, realistic data set, published like any other change."""
     from federation.demo import load_demo_data
 
     try:
-        load_demo_data(load_systems(), wait, click.echo)
+        load_demo_data(load_systems([system] if system else None), wait, click.echo)
     except TimeoutError as error:
         raise click.ClickException(f"demo data incomplete (are the workers running?): {error}") from error
 
@@ -297,6 +298,37 @@ def resync(system: str, producer: str, rebuild: bool) -> None:
         ) from error
     how = "replaces its copy with them" if rebuild else "applies them idempotently"
     click.echo(f"{producer} re-published {count} event(s); {system}'s worker {how}")
+
+
+@main.command()
+@click.argument("system", type=SYSTEM_NAME, required=False)
+def prune(system: str | None) -> None:
+    """Delete SYSTEM's (all systems' when omitted) published outbox and inbox rows older than their retention, now."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from federation.db import make_engine, make_session_factory
+    from federation.housekeeping import prune_now
+
+    for name in [system] if system else sorted(SYSTEMS):
+        settings = Settings.from_env(name)
+        engine = make_engine(settings.database_url)
+        try:
+            pruned = prune_now(make_session_factory(engine), settings)
+        except SQLAlchemyError as error:
+            where = engine.url.render_as_string(hide_password=True)
+            raise click.ClickException(f"{name}: database at {where} unreachable: {_first_line(error)}") from None
+        finally:
+            engine.dispose()
+        click.echo(
+            f"{name}: deleted {pruned.outbox} outbox row(s) published over {format_duration(settings.outbox_retention)} "
+            f"ago, {pruned.inbox} inbox row(s) over {format_duration(settings.inbox_retention)} old"
+        )
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of a driver's error (they run on with SQL and links to docs)."""
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else cause.__class__.__name__
 
 
 @main.command()

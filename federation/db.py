@@ -82,6 +82,17 @@ def _take_write_lock(dbapi_connection: Any) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
 
 
+def walk_the_index(connection: Connection) -> None:
+    """On PostgreSQL, have the rest of this transaction read through plain index scans rather than bitmap scans.
+
+    Rows the relay marks published and rows housekeeping deletes leave their old index entries behind until
+    VACUUM. A bitmap scan visits the table row of every such entry on every read (the relay's batch read grew
+    sixfold in a few minutes of soak); an index scan marks them dead as it passes and skips them afterwards.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (handy in views and tests)."""
     return sessionmaker(engine, expire_on_commit=False)

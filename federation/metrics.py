@@ -49,6 +49,11 @@ RELAY_LEASE_CHANGES = Counter(
     "Relay leases taken by this system's processes (first take and takeovers)",
     ["system"],
 )
+ROWS_PRUNED = Counter(
+    "scs_rows_pruned_total",
+    "Outbox and inbox rows deleted by housekeeping once past their retention",
+    ["system", "table"],
+)
 
 
 def method_label(method: str) -> str:

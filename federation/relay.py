@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation import metrics
 from federation.broker_failover import connect_first_live
 from federation.correlation import bind_correlation_id
-from federation.db import READ_ONLY
+from federation.db import READ_ONLY, walk_the_index
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
 from federation.provenance import publishing_user
@@ -169,6 +169,7 @@ class OutboxRelay:
             connection = session.connection(
                 execution_options={READ_ONLY: True}
             )  # polling never takes SQLite's write lock
+            walk_the_index(connection)
             rows = connection.execute(_pending_rows(limit)).all()
         if not rows or not self.holds_lease:  # the fence: a holder that froze since hold() publishes nothing
             return 0, False

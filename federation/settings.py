@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from federation.broker_urls import parse as parse_broker_urls
@@ -18,6 +20,13 @@ DEFAULT_RELAY_LEASE_SECONDS = 5.0
 
 class InvalidSetting(ValueError):
     """A variable holds none of its accepted forms; the message names the variable and the forms (one line)."""
+
+
+DEFAULT_OUTBOX_RETENTION = timedelta(hours=1)  # why these defaults: docs/housekeeping.md
+DEFAULT_INBOX_RETENTION = timedelta(days=1)
+DEFAULT_PRUNE_INTERVAL = timedelta(minutes=1)
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"\s*(\d+)\s*([smhd]?)\s*")
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,9 @@ class Settings:
     outbox_max_attempts: int = 5
     trusted_proxies: int = 0
     cookie_domain: str | None = None
+    outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION
+    inbox_retention: timedelta = DEFAULT_INBOX_RETENTION
+    prune_interval: timedelta = DEFAULT_PRUNE_INTERVAL
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +91,9 @@ class Settings:
             outbox_max_attempts=_whole_number(env, "SCS_OUTBOX_MAX_ATTEMPTS", "5", minimum=1),
             trusted_proxies=_whole_number(env, "SCS_TRUSTED_PROXIES", "0", minimum=0),
             cookie_domain=env.get("SCS_COOKIE_DOMAIN") or None,
+            outbox_retention=_duration(env, "SCS_OUTBOX_RETENTION", DEFAULT_OUTBOX_RETENTION),
+            inbox_retention=_duration(env, "SCS_INBOX_RETENTION", DEFAULT_INBOX_RETENTION),
+            prune_interval=_duration(env, "SCS_PRUNE_INTERVAL", DEFAULT_PRUNE_INTERVAL),
         )
 
     @property
@@ -141,3 +156,27 @@ def _lease_seconds(env: Mapping[str, str]) -> float:
             f"SCS_RELAY_LEASE_SECONDS={raw!r} is not a lease length: give seconds from 1 to 3600, e.g. 5 or 2.5"
         )
     return seconds
+
+
+def parse_duration(variable: str, value: str) -> timedelta:
+    """`30s`, `15m`, `24h`, `7d` or plain seconds as a timedelta; InvalidSetting naming `variable` for anything else."""
+    match = _DURATION.fullmatch(value)
+    if match is None or int(match.group(1)) == 0:
+        raise InvalidSetting(
+            f"{variable}={value!r} is not a duration: use a whole number above 0 with s, m, h or d "
+            "(30s, 15m, 24h, 7d) or plain seconds (90)"
+        )
+    return timedelta(seconds=int(match.group(1)) * DURATION_UNITS[match.group(2)])
+
+
+def format_duration(duration: timedelta) -> str:
+    """A duration in the form the settings take, in its largest whole unit (`24h`, `7d`, `90s`)."""
+    seconds = int(duration.total_seconds())
+    unit = next(unit for unit in "dhms" if seconds % DURATION_UNITS[unit] == 0)
+    return f"{seconds // DURATION_UNITS[unit]}{unit}"
+
+
+def _duration(env: Mapping[str, str], variable: str, default: timedelta) -> timedelta:
+    """The duration set in `variable`, or `default` when unset or empty."""
+    value = env.get(variable, "")
+    return parse_duration(variable, value) if value.strip() else default

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
+from federation.heartbeat import HEARTBEAT_SECONDS, heartbeat_file
+from federation.housekeeping import Housekeeper
 from federation.outbox_watch import watch_outbox
 from federation.relay import OutboxRelay
 from federation.relay_lease import RelayLease
@@ -23,9 +25,6 @@ from federation.systems import System, load_systems
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_SECONDS = 5.0
-STALE_AFTER_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,6 @@ class LeaseTask:
 
     every_seconds: float
     run: Callable[[sessionmaker[Session]], object]
-
-
-def heartbeat_file(settings: Settings) -> Path:
-    """Touched while the worker's relay runs and its consumer is connected (the container health check reads it)."""
-    return settings.data_dir / f"{settings.system}-worker.alive"
-
-
-def worker_is_alive(settings: Settings) -> bool:
-    """True when the worker touched its heartbeat file recently."""
-    path = heartbeat_file(settings)
-    return path.exists() and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
 
 
 def subscriptions_of(systems: list[System]) -> list[Subscription]:
@@ -103,6 +91,10 @@ def run_worker(
     relay_thread.start()
     for task in lease_tasks:
         threading.Thread(target=run_while_holding, args=(relay, task, session_factory, stop_relay), daemon=True).start()
+    housekeeper = Housekeeper(session_factory, settings, may_run=lambda: relay.holds_lease)
+    threading.Thread(
+        target=housekeeper.run, args=(stop_relay,), name=f"{system.name}-housekeeping", daemon=True
+    ).start()
     consumer = build_consumer(system, settings, session_factory) if system.event_handlers else None
 
     def healthy() -> bool:

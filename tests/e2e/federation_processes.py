@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
+from federation.heartbeat import heartbeat_file, worker_is_alive
 from federation.settings import Settings
-from federation.worker import heartbeat_file, worker_is_alive
 from tests.conftest import TEST_RETRY_DELAYS_MS
 
 SYSTEM_NAMES = ("user", "catalog", "order")

@@ -7,17 +7,21 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pika
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.consumer import EventConsumer
 from federation.db import make_engine, make_session_factory
-from federation.runtime_models import InboxMessage, RuntimeBase
+from federation.housekeeping import prune
+from federation.runtime_models import InboxMessage, RuntimeBase, utcnow
+from federation.settings import DEFAULT_INBOX_RETENTION
 from federation.topology import Names
 from shared_contracts import Envelope, new_event, to_amqp
 from shared_contracts.examples import example_data
-from tests.conftest import TEST_RETRY_DELAYS_MS
+from tests.conftest import TEST_RETRY_DELAYS_MS, wait_for
 from tests.federation.sample_system import ProductCopy, SampleBase
 
 
@@ -143,3 +147,67 @@ def applied(session_factory, envelope) -> bool:
     """Whether the consumer has recorded this event in its inbox."""
     with session_factory() as session:
         return session.get(InboxMessage, ("sample", str(envelope.id))) is not None
+
+
+def in_inbox(session_factory, consumer: str, envelope: Envelope) -> bool:
+    """Whether the event is recorded as applied in `consumer`'s inbox."""
+    with session_factory() as session:
+        return session.get(InboxMessage, (consumer, str(envelope.id))) is not None
+
+
+@dataclass
+class Deliveries:
+    """Events delivered through the broker to a system's running consumer, and again once their inbox rows are pruned.
+
+    That shows a system's reactive functions are idempotent by state, not only by the inbox.
+    """
+
+    amqp_url: str
+    namespace: str
+    session_factory: sessionmaker[Session]
+    consumer: str
+
+    def deliver(self, *events: Envelope) -> None:
+        """Publish each event and wait until the consumer applied it; fail if it was dead-lettered."""
+        dead_letters = Names(self.namespace).dead_letter_queue(self.consumer)
+        for envelope in events:
+            publish_event(self.amqp_url, self.namespace, envelope)
+
+            def settled(envelope: Envelope = envelope) -> bool:
+                return bool(
+                    in_inbox(self.session_factory, self.consumer, envelope) or queue_depth(self.amqp_url, dead_letters)
+                )
+
+            wait_for(
+                settled,
+                interval=0.1,
+                message=f"{self.consumer} to apply {envelope.type} {envelope.id}",
+            )
+            reasons = [p.headers.get("x-scs-reason") for p, _ in drain_queue(self.amqp_url, dead_letters)]
+            assert not reasons, f"{envelope.type} {envelope.id} was dead-lettered: {reasons}"
+
+    def again_after_prune(self, later: Envelope, *events: Envelope) -> None:
+        """Deliver `later`, prune the inbox as it will be once the retention has passed, then deliver `events` again.
+
+        Housekeeping keeps each producer's newest inbox row, so `later` (a newer event of the same producer)
+        is what lets the rows of `events` go.
+        """
+        self.deliver(later)
+        prune(
+            self.session_factory,
+            system=self.consumer,
+            outbox_retention=DEFAULT_INBOX_RETENTION,
+            inbox_retention=DEFAULT_INBOX_RETENTION,
+            now=utcnow() + DEFAULT_INBOX_RETENTION + timedelta(minutes=1),
+        )
+        assert not any(in_inbox(self.session_factory, self.consumer, event) for event in events)
+        self.deliver(*events)
+
+
+@contextmanager
+def delivering_to(
+    system, amqp_url: str, namespace: str, session_factory: sessionmaker[Session]
+) -> Iterator[Deliveries]:
+    """`system`'s consumer running, and a way to deliver events to it through the broker."""
+    with running_consumer(system=system, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory):
+        yield Deliveries(amqp_url, namespace, session_factory, system.name)

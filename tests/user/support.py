@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from federation.migrations import upgrade
 from federation.runtime_models import OutboxMessage
+from shared_contracts import new_event
+from shared_contracts.examples import example_data
 from systems.user import create_app
 from systems.user.accounts.services import live_account, set_admin
 from systems.user.system import SYSTEM
@@ -64,3 +66,16 @@ def outbox(app: Flask) -> list[dict]:
     """Every event the app has written to its outbox, in order, as envelopes (dicts)."""
     with app.extensions["scs"].session_factory() as session:
         return [json.loads(body) for body in session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.seq))]
+
+
+def order_event(event_type: str, version: int, *, order_id=None, customer_id=None, status=None, total_cents=2500):
+    """A real order.* event carrying the order's full state."""
+    order_id = order_id or uuid.uuid4()
+    data = {
+        **example_data(event_type),
+        "id": str(order_id),
+        "customer_id": str(customer_id or uuid.uuid4()),
+        "total_cents": total_cents,
+        **({"status": status} if status else {}),
+    }
+    return new_event(event_type, data, aggregate_id=str(order_id), aggregate_version=version)

@@ -17,7 +17,7 @@ from systems.user.orders_copy.reactive.on_order_changed import on_order_changed
 from systems.user.system import SYSTEM
 from tests.conftest import wait_for
 from tests.federation.harness import drain_queue, publish_event, running_consumer
-from tests.user.support import PASSWORD, log_in, migrated_app, register
+from tests.user.support import PASSWORD, log_in, migrated_app, order_event, register
 
 
 @pytest.fixture
@@ -25,19 +25,6 @@ def app(data_dir, database_url):
     app = migrated_app(data_dir, database_url)
     yield app
     app.extensions["scs"].engine.dispose()
-
-
-def order_event(event_type: str, version: int, *, order_id=None, customer_id=None, status=None, total_cents=2500):
-    """A real order.* event carrying the order's full state."""
-    order_id = order_id or uuid.uuid4()
-    data = {
-        **example_data(event_type),
-        "id": str(order_id),
-        "customer_id": str(customer_id or uuid.uuid4()),
-        "total_cents": total_cents,
-        **({"status": status} if status else {}),
-    }
-    return new_event(event_type, data, aggregate_id=str(order_id), aggregate_version=version)
 
 
 def stored(app, order_id) -> OrderCopy | None:

@@ -16,10 +16,11 @@ MAX_REASON = 1000
 def on_stock_rejected(session: Session, event: Envelope) -> None:
     """Reject the pending order (next version) with the catalog's reason and shortfalls; publish order.rejected.
 
-    A cancelled order stays cancelled; an unknown or already settled one is refused.
+    A cancelled order stays cancelled and a rejected one is not rejected again (this answer again); an unknown or
+    confirmed one is refused.
     """
     rejection = event.data_as(StockRejected)
-    order = pending_order_for_update(session, rejection.order_id, "stock rejection")
+    order = pending_order_for_update(session, rejection.order_id, "stock rejection", REJECTED)
     if order is None:
         return
     names = {line.product_id: line.name for line in order.lines}

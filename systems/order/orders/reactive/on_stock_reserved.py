@@ -12,8 +12,8 @@ from systems.order.orders.saga import pending_order_for_update
 
 
 def on_stock_reserved(session: Session, event: Envelope) -> None:
-    """Confirm the pending order (next version) and publish order.confirmed; ignore a cancelled one, refuse any other."""
-    order = pending_order_for_update(session, event.data_as(StockReserved).order_id, "stock reservation")
+    """Confirm the pending order (next version) and publish order.confirmed; ignore a cancelled or confirmed one."""
+    order = pending_order_for_update(session, event.data_as(StockReserved).order_id, "stock reservation", CONFIRMED)
     if order is None:
         return
     order.move_to(CONFIRMED)
