@@ -35,7 +35,7 @@ from systems.order.orders.models import Order
 from tests.chaos.broker import start_container_broker
 from tests.chaos.convergence import compare
 from tests.e2e.federation_processes import ROOT, Federation
-from tests.e2e.journeys import PASSWORD, admin_headers, create_product, log_in
+from tests.e2e.journeys import PASSWORD, admin_headers, create_product, from_another_client, log_in
 
 LOAD_SECONDS = float(os.environ.get("SCS_CHAOS_SECONDS", "40"))
 CONVERGE_SECONDS = 180
@@ -105,7 +105,12 @@ class Load:
 
     def _register(self) -> None:
         body = {"email": f"load-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD, "display_name": "Load"}
-        self._record("user", requests.post(f"{self.federation.url('user')}/api/users", json=body, timeout=10))
+        self._record(
+            "user",
+            requests.post(
+                f"{self.federation.url('user')}/api/users", json=body, headers=from_another_client(), timeout=10
+            ),
+        )
 
     def _rename(self) -> None:
         body = {"display_name": f"Customer {self.random.randint(1, 10**6)}"}
@@ -265,8 +270,12 @@ def _inject_poison(federation: Federation, injected: Injected) -> None:
         )
     finally:
         publisher.close()
-    # order copies catalog products and users; catalog and user both consume order.placed
-    injected.poison = {"order": {not_json, str(invalid.id)}, "catalog": {str(unknown.id)}, "user": {str(unknown.id)}}
+    # order copies catalog products and users; catalog copies users (its admins) and consumes order.placed, as user does
+    injected.poison = {
+        "order": {not_json, str(invalid.id)},
+        "catalog": {str(unknown.id), str(invalid.id)},
+        "user": {str(unknown.id)},
+    }
 
 
 def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broker, capsys):
@@ -288,6 +297,7 @@ def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broke
             requests.post(
                 f"{federation.url('user')}/api/users",
                 json={"email": email, "password": PASSWORD, "display_name": f"Chaos {i}"},
+                headers=from_another_client(),
                 timeout=10,
             )
             customers.append(log_in(federation, email))

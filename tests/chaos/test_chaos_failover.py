@@ -39,7 +39,7 @@ from tests.chaos.convergence import compare
 from tests.chaos.test_chaos import Load
 from tests.conftest import wait_for
 from tests.e2e.federation_processes import ROOT, SYSTEM_NAMES, Federation
-from tests.e2e.journeys import PASSWORD, admin_headers, copied_product, create_product, log_in
+from tests.e2e.journeys import PASSWORD, admin_headers, copied_product, create_product, from_another_client, log_in
 from tests.federation.harness import queue_depth
 from tests.federation.probe import ExchangeProbe
 
@@ -113,7 +113,9 @@ def _write_one(federation: Federation, system: str, admin: dict, customers: list
         response = requests.patch(url, json=body, headers=admin, timeout=10)
     elif system == "user":
         body = {"email": f"fo-{uuid.uuid4().hex[:10]}@example.org", "password": PASSWORD, "display_name": "Failover"}
-        response = requests.post(f"{federation.url('user')}/api/users", json=body, timeout=10)
+        response = requests.post(
+            f"{federation.url('user')}/api/users", json=body, headers=from_another_client(), timeout=10
+        )
     else:
         body = {"lines": [{"product_id": products[0], "quantity": 1}]}
         response = requests.post(f"{federation.url('order')}/api/orders", json=body, headers=customers[0], timeout=10)
@@ -205,7 +207,7 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
         for i in range(CUSTOMERS):
             email = f"failover-{i}-{uuid.uuid4().hex[:6]}@example.org"
             body = {"email": email, "password": PASSWORD, "display_name": f"Failover {i}"}
-            requests.post(f"{federation.url('user')}/api/users", json=body, timeout=10)
+            requests.post(f"{federation.url('user')}/api/users", json=body, headers=from_another_client(), timeout=10)
             customers.append(log_in(federation, email))
         for product in products:
             copied_product(federation, product)

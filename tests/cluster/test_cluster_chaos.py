@@ -32,7 +32,7 @@ from tests.chaos.convergence import compare
 from tests.chaos.test_chaos import Load
 from tests.cluster.cluster import NODE_NAMES, NODES, ComposeCluster
 from tests.e2e.federation_processes import ROOT, Federation
-from tests.e2e.journeys import PASSWORD, admin_headers, copied_product, create_product, log_in
+from tests.e2e.journeys import PASSWORD, admin_headers, copied_product, create_product, from_another_client, log_in
 from tests.prerequisites import require_docker
 
 LOAD_SECONDS = float(os.environ.get("SCS_CLUSTER_CHAOS_SECONDS", "36"))
@@ -103,7 +103,7 @@ def test_no_event_is_lost_doubled_or_regressed_when_nodes_and_then_the_majority_
         for i in range(CUSTOMERS):
             email = f"cluster-{i}-{uuid.uuid4().hex[:6]}@example.org"
             body = {"email": email, "password": PASSWORD, "display_name": f"Cluster {i}"}
-            requests.post(f"{federation.url('user')}/api/users", json=body, timeout=10)
+            requests.post(f"{federation.url('user')}/api/users", json=body, headers=from_another_client(), timeout=10)
             customers.append(log_in(federation, email))
         for product in products:
             copied_product(federation, product)

@@ -56,6 +56,9 @@ class Federation:
             "SCS_AMQP_URL": self.amqp_url,
             "SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)),  # the delay queues delete_namespace knows
             "PYTHONUNBUFFERED": "1",
+            # Load tests stand in for many clients behind one proxy (journeys.from_another_client): registration
+            # and log-in throttling count the address the proxy names.
+            "SCS_TRUSTED_PROXIES": "1",
             **self.extra_env,
         }
         for name in SYSTEM_NAMES:

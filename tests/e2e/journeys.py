@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from typing import Any
 
@@ -112,3 +113,8 @@ def catalog_stock(federation: Federation, product_id: str) -> int:
 def my_orders_copy(federation: Federation, headers: dict) -> list[dict]:
     """The user system's copy of my orders."""
     return requests.get(f"{federation.url('user')}/api/users/me/orders", headers=headers, timeout=10).json()["items"]
+
+
+def from_another_client() -> dict[str, str]:
+    """Headers of a request from a client address of its own, behind the one trusted proxy (SCS_TRUSTED_PROXIES=1)."""
+    return {"X-Forwarded-For": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"}

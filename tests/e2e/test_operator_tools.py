@@ -60,8 +60,8 @@ def test_resync_rebuilds_an_emptied_and_a_stale_replica(federation):
 
 
 def test_resync_refuses_a_pair_with_no_copy(federation):
-    result = federation.scs("resync", "catalog", "--from", "user", check=False)
-    assert result.returncode == 1 and "catalog keeps no copy of user's data" in result.stderr
+    result = federation.scs("resync", "user", "--from", "catalog", check=False)
+    assert result.returncode == 1 and "user keeps no copy of catalog's data" in result.stderr
 
 
 def test_dead_letters_are_listed_with_their_reason_and_discarded(federation):
