@@ -203,7 +203,7 @@ def test_a_systems_database_login_cannot_open_another_systems_database(stack):
 OUTBOX_BACKLOG = """
 import sys
 from federation.db import make_engine, make_session_factory
-from federation.relay import outbox_backlog
+from federation.outbox import outbox_backlog
 from federation.settings import Settings
 with make_session_factory(make_engine(Settings.from_env(sys.argv[1]).database_url))() as session:
     print(outbox_backlog(session))
