@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +41,17 @@ class Comparison:
             or self.unsettled
             or any(self.backlog.values())
         )
+
+    def counts(self) -> dict[str, object]:
+        """The figures every chaos report prints: how many records were compared and how many went wrong."""
+        return {
+            "records_compared": self.compared,
+            "lost": len(self.lost),
+            "regressed": len(self.regressed),
+            "doubled": len(self.doubled),
+            "differing": len(self.differing),
+            "details": asdict(self),
+        }
 
 
 def latest_published(session: Session) -> dict[str, dict]:

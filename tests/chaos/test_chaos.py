@@ -360,13 +360,8 @@ def test_no_event_is_lost_doubled_or_regressed_under_chaos(tmp_path, chaos_broke
             "events_written": events_written,
             "faults": faults,
             "seconds_to_converge": round(converge_seconds, 1),
-            "records_compared": result.compared,
-            "lost": len(result.lost),
-            "regressed": len(result.regressed),
-            "doubled": len(result.doubled),
-            "differing": len(result.differing),
+            **result.counts(),
             "dead_letters": {s: [letter.reason for letter in letters] for s, letters in dead_letters.items()},
-            "details": asdict(result),
         }
         _print_report(report, capsys)
 

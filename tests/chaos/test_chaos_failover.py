@@ -286,12 +286,7 @@ def test_the_lease_hands_over_under_load_and_nothing_is_lost_doubled_or_publishe
         "events_published_twice_outside_a_failover_window": len(set(outside)),
         "never_published": len(never_published),
         "seconds_to_converge": round(converge_seconds, 1),
-        "records_compared": result.compared,
-        "lost": len(result.lost),
-        "regressed": len(result.regressed),
-        "doubled": len(result.doubled),
-        "differing": len(result.differing),
-        "details": asdict(result),
+        **result.counts(),
     }
     _print_report(report, capsys)
     assert result.converged, json.dumps(asdict(result), indent=1)[:4000]
