@@ -93,7 +93,8 @@ def start_telemetry(default_service_name: str) -> Telemetry:
     if kinds["metrics"] != "none":
         telemetry.meter_provider = _meter_provider(kinds["metrics"], resource)
     if kinds["traces"] != "none":
-        telemetry.tracer_provider = _tracer_provider(kinds["traces"], resource)
+        telemetry.tracer_provider = tracer_provider(kinds["traces"], resource)
+        trace.set_tracer_provider(telemetry.tracer_provider)
     if kinds["logs"] != "none":
         telemetry.logger_provider = _logger_provider(kinds["logs"], resource)
     _active = telemetry
@@ -101,8 +102,8 @@ def start_telemetry(default_service_name: str) -> Telemetry:
     return telemetry
 
 
-def _tracer_provider(kind: str, resource: Any) -> SdkTracerProvider:
-    """A tracer provider exporting through a bounded batch queue, whose drops land in a Prometheus counter."""
+def tracer_provider(kind: str, resource: Any = None) -> SdkTracerProvider:
+    """A tracer provider exporting (`otlp` or `console`) through a bounded batch queue, its drops counted in Prometheus."""
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
@@ -114,8 +115,9 @@ def _tracer_provider(kind: str, resource: Any) -> SdkTracerProvider:
     else:
         exporter = ConsoleSpanExporter()
     provider = SdkTracerProvider(resource=resource)
+    # The processor reports what it drops only with the SDK's own metrics on (OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED).
+    os.environ.setdefault("OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED", "true")
     provider.add_span_processor(BatchSpanProcessor(exporter, meter_provider=_DropCounting()))
-    trace.set_tracer_provider(provider)
     return provider
 
 
