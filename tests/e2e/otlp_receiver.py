@@ -53,10 +53,12 @@ class ReceivedLog:
 class OtlpReceiver:
     """Serves POST /v1/traces, /v1/metrics and /v1/logs on 127.0.0.1 and keeps what arrives."""
 
+    keep: bool = True  # False: only count (a benchmark's receiver should cost little beside what it measures)
     spans: list[ReceivedSpan] = field(default_factory=list)
     logs: list[ReceivedLog] = field(default_factory=list)
     metric_names: set[tuple[str, str]] = field(default_factory=set)  # (service, metric)
     requests: int = 0
+    span_count: int = 0
 
     def __post_init__(self) -> None:
         """Bind a free port; `start` serves it."""
@@ -119,7 +121,13 @@ class OtlpReceiver:
         return Handler
 
     def _keep_spans(self, request: ExportTraceServiceRequest) -> None:
-        """Store every span of a trace export."""
+        """Store every span of a trace export (or only count them)."""
+        count = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
+        with self._lock:
+            self.span_count += count
+            self.requests += 1
+        if not self.keep:
+            return
         received = []
         for resource_spans in request.resource_spans:
             service = str(_attributes(resource_spans.resource.attributes).get("service.name", ""))
@@ -142,11 +150,13 @@ class OtlpReceiver:
                     )
         with self._lock:
             self.spans.extend(received)
-            self.requests += 1
 
     def _keep_metrics(self, request: ExportMetricsServiceRequest) -> None:
         """Remember which metrics each service sent."""
         with self._lock:
+            if not self.keep:
+                self.requests += 1
+                return
             for resource_metrics in request.resource_metrics:
                 service = str(_attributes(resource_metrics.resource.attributes).get("service.name", ""))
                 for scope_metrics in resource_metrics.scope_metrics:
@@ -156,6 +166,9 @@ class OtlpReceiver:
     def _keep_logs(self, request: ExportLogsServiceRequest) -> None:
         """Store every log record with its trace."""
         with self._lock:
+            if not self.keep:
+                self.requests += 1
+                return
             for resource_logs in request.resource_logs:
                 service = str(_attributes(resource_logs.resource.attributes).get("service.name", ""))
                 for scope_logs in resource_logs.scope_logs:
