@@ -60,8 +60,10 @@ def _system_commands() -> dict[str, click.Command]:
 def _prepare_process(system: str, kind: str) -> Settings:
     """Logging with the process name, and the metrics directory shared by the system's processes (before any system import)."""
     from federation.logs import configure_logging
+    from federation.telemetry import check_settings
 
     settings = Settings.from_env(system)
+    check_settings()
     configure_logging(f"{system}-{kind}")
     settings.metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.metrics_dir))

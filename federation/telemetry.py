@@ -79,6 +79,12 @@ def exporter_for(signal: str, environ: os._Environ[str] | dict[str, str] = os.en
     return "none" if wanted == "otlp" and not endpoint else wanted
 
 
+def check_settings() -> None:
+    """Refuse an unknown exporter before any process starts (gunicorn's workers would each die of it)."""
+    for signal in SIGNALS:
+        exporter_for(signal)
+
+
 def start_telemetry(default_service_name: str) -> Telemetry:
     """Set up this process's providers from the OTEL_* settings and make them global; returns what was set up."""
     global _active

@@ -72,8 +72,12 @@ def messaging_span(
     """A `publish` (producer, kind PRODUCER) or `process` (consumer, kind CONSUMER) span of one message, made current.
 
     A process span is the child of `parent` (None: the current context) and links to it; an exception ends the span
-    as an error and propagates.
+    as an error and propagates. With no SDK set up, `parent` is made current as it is (a context passes through).
     """
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):  # no SDK: what the no-op does, cheaper
+        with within(parent if parent is not None else otel_context.get_current()):
+            yield trace.get_current_span()
+        return
     attributes: dict[str, str | int] = {
         "messaging.system": "rabbitmq",
         "messaging.operation.name": operation,

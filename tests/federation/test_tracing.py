@@ -7,7 +7,10 @@ installed by the `spans` fixture the first time it is used.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -248,3 +251,18 @@ def test_the_exporter_follows_the_standard_settings(environ, expected):
 def test_an_unknown_exporter_is_refused_naming_the_variable():
     with pytest.raises(InvalidSetting, match="OTEL_TRACES_EXPORTER='jaeger'"):
         exporter_for("traces", {"OTEL_TRACES_EXPORTER": "jaeger"})
+
+
+def test_scs_refuses_an_unknown_exporter_before_starting_a_process(tmp_path):
+    environ = {**os.environ, "OTEL_TRACES_EXPORTER": "zipkin", "SCS_DATA_DIR": str(tmp_path)}
+    finished = subprocess.run(
+        [sys.executable, "-m", "federation.cli", "worker", "user"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 1
+    assert finished.stderr.strip().splitlines()[-1] == (
+        "Error: OTEL_TRACES_EXPORTER='zipkin': expected one of otlp, console, none"
+    )
