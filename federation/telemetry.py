@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 SIGNALS = ("traces", "metrics", "logs")
 EXPORTERS = ("otlp", "console", "none")
 INTERNAL_METRICS = "OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED"
+SHUTDOWN_SECONDS = 3.0
 
 
 @dataclass
@@ -50,11 +52,14 @@ class Telemetry:
     meter_provider: MeterProvider | None = None
     logger_provider: LoggerProvider | None = None
 
-    def shutdown(self) -> None:
-        """Flush and stop every provider (at process exit: spans still queued are sent, within the export timeout)."""
-        for provider in (self.tracer_provider, self.meter_provider, self.logger_provider):
-            if provider is not None:
-                provider.shutdown()
+    def shutdown(self, timeout_seconds: float = SHUTDOWN_SECONDS) -> None:
+        """Flush and stop every provider, for at most `timeout_seconds` (an endpoint that is away must not hold up an exit)."""
+        providers = [p for p in (self.tracer_provider, self.meter_provider, self.logger_provider) if p is not None]
+        if not providers:
+            return
+        flushing = threading.Thread(target=lambda: [p.shutdown() for p in providers], name="otel-shutdown", daemon=True)
+        flushing.start()
+        flushing.join(timeout_seconds)
 
 
 _active = Telemetry()
