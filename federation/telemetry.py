@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +70,7 @@ def active() -> Telemetry:
     return _active
 
 
-def exporter_for(signal: str, environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+def exporter_for(signal: str, environ: Mapping[str, str] = os.environ) -> str:
     """The exporter of `signal` the settings ask for: `otlp` (only with an endpoint), `console`, or `none`."""
     if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return "none"
@@ -126,7 +126,7 @@ def tracer_provider(kind: str, resource: Any = None) -> SdkTracerProvider:
         exporter = OTLPSpanExporter()
     else:
         exporter = ConsoleSpanExporter()
-    provider = SdkTracerProvider(resource=resource)
+    provider = SdkTracerProvider(resource=resource, shutdown_on_exit=False)  # Telemetry.shutdown, bounded, instead
     # The processor reports what it drops only with the SDK's own metrics on (OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED),
     # read when it is built: on for it alone, since the provider's per-span metrics would cost every span.
     saved = os.environ.get(INTERNAL_METRICS)
@@ -155,7 +155,9 @@ def _meter_provider(kind: str, resource: Any) -> MeterProvider:
         exporter = OTLPMetricExporter()
     else:
         exporter = ConsoleMetricExporter()
-    provider = MeterProvider(resource=resource, metric_readers=[PeriodicExportingMetricReader(exporter)])
+    provider = MeterProvider(
+        resource=resource, metric_readers=[PeriodicExportingMetricReader(exporter)], shutdown_on_exit=False
+    )
     metrics.set_meter_provider(provider)
     return provider
 
@@ -174,7 +176,7 @@ def _logger_provider(kind: str, resource: Any) -> LoggerProvider:
         exporter = OTLPLogExporter()
     else:
         exporter = ConsoleLogRecordExporter()
-    provider = LoggerProvider(resource=resource)
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
     set_logger_provider(provider)
     handler = LoggingHandler(logger_provider=provider)
