@@ -60,8 +60,10 @@ def _system_commands() -> dict[str, click.Command]:
 def _prepare_process(system: str, kind: str) -> Settings:
     """Logging with the process name, and the metrics directory shared by the system's processes (before any system import)."""
     from federation.logs import configure_logging
+    from federation.telemetry import check_settings
 
     settings = Settings.from_env(system)
+    check_settings()
     configure_logging(f"{system}-{kind}")
     settings.metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.metrics_dir))
@@ -91,6 +93,7 @@ def web(system: str, workers: int, bind: str | None) -> None:
         "timeout": 30,
         "graceful_timeout": 5,
         "child_exit": _forget_worker_metrics,
+        "worker_exit": _flush_telemetry,
     }
 
     class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
@@ -101,8 +104,11 @@ def web(system: str, workers: int, bind: str | None) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
+            """The app, in each worker after the fork (with its own telemetry: export threads do not survive a fork)."""
+            from federation.telemetry import start_telemetry
             from federation.web import create_system_app  # imports prometheus_client: only once its dir is set
 
+            start_telemetry(f"{system}-web")
             return create_system_app(load_system(system))
 
     _Server().run()
@@ -118,9 +124,21 @@ def worker(system: str, check: bool) -> None:
 
         sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")
+    from federation.telemetry import active, start_telemetry
     from federation.worker import run_worker
 
-    run_worker(load_system(system), settings)
+    start_telemetry(f"{system}-worker")
+    try:
+        run_worker(load_system(system), settings)
+    finally:
+        active().shutdown()
+
+
+def _flush_telemetry(_server: object, _worker: object) -> None:
+    """Gunicorn hook, in a worker that is exiting: send the spans it still holds."""
+    from federation.telemetry import active
+
+    active().shutdown()
 
 
 def _forget_worker_metrics(_server: object, worker: Any) -> None:

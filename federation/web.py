@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from opentelemetry import trace
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,6 +29,7 @@ from federation.routing import register_routes
 from federation.settings import Settings
 from federation.status import system_status
 from federation.systems import System
+from federation.telemetry import active, instrument_engine
 from federation.topology import Names
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
     if settings.trusted_proxies:  # behind N proxies that set X-Forwarded-For and -Proto: the client and scheme they saw
         proxies = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    _instrument(app, engine)
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
@@ -93,6 +96,26 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
     if system.configure_app is not None:
         system.configure_app(app)
     return app
+
+
+def _instrument(app: Flask, engine: Engine) -> None:
+    """Trace requests (OpenTelemetry's Flask instrumentation) and their SQL, when this process exports traces.
+
+    A request's incoming `traceparent` is its parent; a malformed one starts a new trace. Probes and /metrics are
+    left out: they would bury the checkouts.
+    """
+    telemetry = active()
+    if telemetry.tracer_provider is None:
+        return
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor.instrument_app(  # type: ignore[no-untyped-call]  # the instrumentation is unannotated
+        app,
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+        excluded_urls="/healthz,/readyz,/metrics,/_scs/static",
+    )
+    instrument_engine(engine)
 
 
 def db_session() -> Session:
@@ -202,6 +225,7 @@ def _install_request_hooks(app: Flask) -> None:
     def _bind_correlation_id() -> None:
         g.started_at = time.perf_counter()
         g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
+        trace.get_current_span().set_attribute("scs.correlation_id", g.correlation_id)
 
     app.before_request(refuse_nul_in_query_and_form)
 

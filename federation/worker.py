@@ -22,6 +22,7 @@ from federation.relay import OutboxRelay
 from federation.relay_lease import RelayLease
 from federation.settings import Settings
 from federation.systems import System, load_systems
+from federation.telemetry import instrument_engine
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ def run_worker(
     lease_tasks: Sequence[LeaseTask] = (),
 ) -> None:
     """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly; `lease_tasks` run while the lease is held."""
-    session_factory = make_session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    instrument_engine(engine)
+    session_factory = make_session_factory(engine)
     subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
     relay = build_relay(system, settings, session_factory, subscriptions)
     stop_relay = threading.Event()
