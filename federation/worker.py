@@ -83,7 +83,7 @@ def run_worker(
     lease_tasks: Sequence[LeaseTask] = (),
 ) -> None:
     """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly; `lease_tasks` run while the lease is held."""
-    session_factory = make_session_factory(make_engine(settings.database_url))
+    session_factory = make_session_factory(make_engine(settings.database_url), settings)
     subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
     relay = build_relay(system, settings, session_factory, subscriptions)
     stop_relay = threading.Event()
