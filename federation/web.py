@@ -21,6 +21,7 @@ from federation.auth import TokenVerifier, admin_required, current_identity, log
 from federation.broker_urls import unreachable_reason
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
+from federation.formatting import install_filters
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
@@ -90,6 +91,7 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
     register_routes(app, system.routes, csrf)
+    install_filters(app)
     _install_request_hooks(app)
     if system.configure_app is not None:
         system.configure_app(app)

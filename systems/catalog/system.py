@@ -15,7 +15,6 @@ from systems.catalog.products.demo import load_demo_products
 from systems.catalog.products.events import republish_products
 from systems.catalog.products.restful import ROUTES as products_routes
 from systems.catalog.sales.reactive import EVENT_HANDLERS as sales_events
-from systems.catalog.templating import configure_app
 
 SYSTEM = System(
     name="catalog",
@@ -24,7 +23,6 @@ SYSTEM = System(
     routes=[*products_routes, *images_routes, openapi_route(API)],
     event_handlers=merge_event_tables(inventory_events, sales_events, accounts_copy_events, images_events),
     republishers={"products": republish_products},
-    configure_app=configure_app,
     demo_data=load_demo_products,
     token_policy=TOKEN_POLICY,
 )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from federation.consumer import EventRejected
 from federation.topology import Names
+from shared_contracts.catalog import ProductImageUploaded, ProductState
 from systems.catalog.images.models import ProductImage
 from systems.catalog.images.reactive.on_product_image_uploaded import on_product_image_uploaded
 from systems.catalog.system import SYSTEM
@@ -45,6 +46,16 @@ def image_rows(session_factory) -> int:
         return session.scalar(select(func.count(ProductImage.id))) or 0
 
 
+def published(session_factory) -> list[ProductState]:
+    """The product states of the catalog.product.updated events in the outbox, oldest first."""
+    return [event.data_as(ProductState) for event in outbox(session_factory, UPDATED)]
+
+
+def uploaded(event) -> ProductImageUploaded:
+    """The data of an upload event."""
+    return event.data_as(ProductImageUploaded)
+
+
 def process_all(session_factory) -> None:
     """Run the reactive function for every upload event in the outbox, as the catalog's worker does."""
     for event in outbox(session_factory, UPLOADED):
@@ -59,7 +70,7 @@ def test_upload_answers_202_processing_and_stores_only_the_original_and_its_even
     assert body["state"] == "processing" and body["product_id"] == str(mug.id)
     assert [p.parent.name for p in stored_files(app)] == ["originals"]
     [event] = outbox(session_factory, UPLOADED)
-    assert str(event.data.image_id) == body["id"] and event.data.original.startswith("originals/")
+    assert str(uploaded(event).image_id) == body["id"] and uploaded(event).original.startswith("originals/")
     assert len(outbox(session_factory, UPDATED)) == 0  # nothing published until the variants exist
     assert client.get(f"/api/products/{mug.id}").get_json()["images"] == []
 
@@ -70,8 +81,8 @@ def test_processing_makes_webp_variants_without_metadata_upright_and_publishes_t
     mug = add_product(session_factory)
     assert upload(client, admin, mug.id, photo(300, 200, orientation=6), alt="Side view").status_code == 202
     process_all(session_factory)
-    [event] = outbox(session_factory, UPDATED)
-    [image] = event.data.images
+    [state] = published(session_factory)
+    [image] = state.images
     assert image.alt == "Side view"
     # orientation 6 turns the 300 x 200 photo upright (200 x 300); never wider than the original
     assert [(v.width, v.height) for v in image.variants] == [(160, 240), (200, 300)]
@@ -91,8 +102,8 @@ def test_a_large_photo_gets_three_widths(client, admin, session_factory):
     mug = add_product(session_factory)
     assert upload(client, admin, mug.id, photo(1600, 1200, "PNG"), filename="p.png").status_code == 202
     process_all(session_factory)
-    [event] = outbox(session_factory, UPDATED)
-    assert [(v.width, v.height) for v in event.data.images[0].variants] == [(160, 120), (480, 360), (1200, 900)]
+    [state] = published(session_factory)
+    assert [(v.width, v.height) for v in state.images[0].variants] == [(160, 120), (480, 360), (1200, 900)]
 
 
 def test_processing_twice_is_a_no_op(client, admin, session_factory):
@@ -171,13 +182,13 @@ def test_an_original_that_fails_processing_is_rejected_and_the_product_keeps_its
     mug = add_product(session_factory)
     upload(client, admin, mug.id, photo(200, 100), alt="first")
     process_all(session_factory)
-    before = outbox(session_factory, UPDATED)[-1].data.images
+    before = published(session_factory)[-1].images
     upload(client, admin, mug.id, photo(210, 100), alt="second")
     event = outbox(session_factory, UPLOADED)[-1]
-    (app.extensions["scs"].settings.files_dir / event.data.original).write_bytes(b"\xff\xd8 damaged on disk")
+    (app.extensions["scs"].settings.files_dir / uploaded(event).original).write_bytes(b"\xff\xd8 damaged on disk")
     with pytest.raises(EventRejected, match="cannot be processed"):
         apply(session_factory, on_product_image_uploaded, event)
-    assert outbox(session_factory, UPDATED)[-1].data.images == before
+    assert published(session_factory)[-1].images == before
     assert [i["alt"] for i in client.get(f"/api/products/{mug.id}").get_json()["images"]] == ["first"]
 
 
@@ -188,17 +199,17 @@ def test_through_the_broker_the_upload_is_processed_and_a_broken_one_dead_letter
     upload(client, admin, mug.id, photo(200, 100))
     upload(client, admin, mug.id, photo(220, 100))
     good, bad = outbox(session_factory, UPLOADED)
-    (app.extensions["scs"].settings.files_dir / bad.data.original).write_bytes(b"not an image any more")
+    (app.extensions["scs"].settings.files_dir / uploaded(bad).original).write_bytes(b"not an image any more")
     with running_consumer(system=SYSTEM, amqp_url=amqp_url, namespace=namespace, session_factory=session_factory):
         publish_event(amqp_url, namespace, good)
         publish_event(amqp_url, namespace, bad)
         wait_for(lambda: outbox(session_factory, UPDATED), message="product published with its image")
         dead = wait_for(lambda: drain_queue(amqp_url, Names(namespace).dead_letter_queue("catalog")), message="dlq")
     [(properties, _body)] = dead
-    assert f"image {bad.data.image_id}" in properties.headers["x-scs-reason"]
+    assert f"image {uploaded(bad).image_id}" in properties.headers["x-scs-reason"]
     assert "cannot be processed" in properties.headers["x-scs-reason"]
-    [published] = outbox(session_factory, UPDATED)
-    assert [str(i.id) for i in published.data.images] == [str(good.data.image_id)]
+    [state] = published(session_factory)
+    assert [str(i.id) for i in state.images] == [str(uploaded(good).image_id)]
 
 
 def test_relabel_move_and_remove_publish_the_product_and_delete_unused_files(app, client, admin, session_factory):
@@ -209,14 +220,14 @@ def test_relabel_move_and_remove_publish_the_product_and_delete_unused_files(app
     process_all(session_factory)
     patched = client.patch(f"/api/products/{mug.id}/images/{second}", headers=admin, json={"alt": "Two", "position": 0})
     assert patched.status_code == 200 and patched.get_json()["alt"] == "Two"
-    images = outbox(session_factory, UPDATED)[-1].data.images
+    images = published(session_factory)[-1].images
     assert [(str(i.id), i.alt) for i in images] == [(second, "Two"), (first, "one"), (twin, "same file")]
     files = len(stored_files(app))
     assert client.delete(f"/api/products/{mug.id}/images/{twin}", headers=admin).status_code == 204
     assert len(stored_files(app)) == files  # the twin's files are the second image's too
     assert client.delete(f"/api/products/{mug.id}/images/{first}", headers=admin).status_code == 204
     assert len(stored_files(app)) == files - 3  # its original and two variants
-    assert [str(i.id) for i in outbox(session_factory, UPDATED)[-1].data.images] == [second]
+    assert [str(i.id) for i in published(session_factory)[-1].images] == [second]
     missing = client.delete(f"/api/products/{mug.id}/images/{first}", headers=admin)
     assert missing.status_code == 404 and first in missing.get_json()["error"]["message"]
     bad = client.patch(f"/api/products/{mug.id}/images/{second}", headers=admin, json={"alt": None})
@@ -252,12 +263,12 @@ def test_the_edit_page_uploads_without_javascript_and_names_a_refused_file(
     assert "Processing" in client.get(edit, headers=headers).get_data(as_text=True)
     process_all(session_factory)
     html = client.get(edit, headers=headers).get_data(as_text=True)
-    [image_id] = [str(i.id) for i in outbox(session_factory, UPDATED)[-1].data.images]
+    [image_id] = [str(i.id) for i in published(session_factory)[-1].images]
     change = f"/admin/products/{mug.id}/images/{image_id}"
     saved = client.post(change, headers=headers, data={"csrf_token": token, "alt": "Blue mug", "action": "save"})
-    assert saved.status_code == 302 and outbox(session_factory, UPDATED)[-1].data.images[0].alt == "Blue mug"
+    assert saved.status_code == 302 and published(session_factory)[-1].images[0].alt == "Blue mug"
     removed = client.post(change, headers=headers, data={"csrf_token": token, "alt": "", "action": "remove"})
-    assert removed.status_code == 302 and outbox(session_factory, UPDATED)[-1].data.images == []
+    assert removed.status_code == 302 and published(session_factory)[-1].images == []
     assert (
         client.post(change, headers=headers, data={"alt": "", "action": "remove"}).status_code == 400
     )  # no CSRF token

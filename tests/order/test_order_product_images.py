@@ -72,4 +72,6 @@ def test_the_content_security_policy_lets_pages_load_images_from_the_catalog(app
 
 def _token(client, product_id) -> str:
     html = client.get(f"/products/{product_id}").get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token on the product page"
+    return match.group(1)

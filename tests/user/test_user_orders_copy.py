@@ -128,6 +128,6 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     assert order["url"] == f"http://localhost:5003/orders/{order_id}"
     assert mine["as_of"] is not None
     page = client.get("/").get_data(as_text=True)
-    assert f'<a href="http://localhost:5003/orders/{order_id}">Order {str(order_id)[:8]}</a>' in page
-    assert "1,234.56 EUR" in page and "status-confirmed" in page and "As of " in page
+    assert f'<a href="http://localhost:5003/orders/{order_id}">Order #{str(order_id)[:8].upper()}</a>' in page
+    assert "€1,234.56" in page and "status-confirmed" in page and "As of " in page
     assert "no orders yet" not in page
