@@ -90,26 +90,36 @@ def test_an_admin_uploads_an_image_and_within_seconds_it_shows_in_catalog_and_or
     shop.stop("catalog-web")
     fresh = browser.new_context(viewport={"width": 1280, "height": 800})  # a visitor without the images in cache
     fresh.add_cookies(page.context.cookies())
-    visits = Visits(fresh.new_page())
-    page = visits.page
+    down = Visits(fresh.new_page())
     try:
-        page.goto(order_page)
-        expect(page.locator(".product-image").first).to_have_class(re.compile(r"\bis-missing\b"))
-        visits.look("images-08-catalog-down-placeholder")
-        page.get_by_label("Quantity").fill("1")
-        page.get_by_role("button", name="Add to cart").click()
-        expect(page).to_have_url(f"{shop.url('order')}/cart")
-        expect(page.locator(".line-product .product-image")).to_have_class(re.compile(r"\bis-missing\b"))
-        visits.look("images-09-cart-catalog-down")
-        page.get_by_role("button", name="Place order").click()
-        expect(page).to_have_url(re.compile(rf"{shop.url('order')}/orders/[0-9a-f-]{{36}}$"))
-        expect(page.locator("#order-status")).to_have_attribute("data-status", "confirmed", timeout=30_000)
-        expect(page.locator(".line-product .product-image")).to_have_class(re.compile(r"\bis-missing\b"))
-        visits.look("images-10-order-placed-catalog-down")
-        visits.assert_every_page_checked()
+        down.page.goto(order_page)
+        expect(down.page.locator(".product-image").first).to_have_class(re.compile(r"\bis-missing\b"))
+        down.look("images-08-catalog-down-placeholder")
+        down.page.get_by_label("Quantity").fill("1")
+        down.page.get_by_role("button", name="Add to cart").click()
+        expect(down.page).to_have_url(f"{shop.url('order')}/cart")
+        expect(down.page.locator(".line-product .product-image")).to_have_class(re.compile(r"\bis-missing\b"))
+        down.look("images-09-cart-catalog-down")
+        down.page.get_by_role("button", name="Place order").click()
+        expect(down.page).to_have_url(re.compile(rf"{shop.url('order')}/orders/[0-9a-f-]{{36}}$"))
+        expect(down.page.locator("#order-status")).to_have_attribute("data-status", "confirmed", timeout=30_000)
+        expect(down.page.locator(".line-product .product-image")).to_have_class(re.compile(r"\bis-missing\b"))
+        down.look("images-10-order-placed-catalog-down")
+        down.assert_every_page_checked()
     finally:
         fresh.close()
         shop.start("catalog-web")
+
+    def my_order_pictured() -> bool:  # the catalog's thumbnail fragment on the user system's "My orders"
+        page.goto(f"{shop.url('user')}/")
+        thumbnail = page.locator("#orders-heading ~ table .product-image img")
+        return thumbnail.count() == 1 and bool(thumbnail.evaluate(LOADED))
+
+    wait_for(my_order_pictured, timeout=30, interval=0.3, message="the order's picture under My orders")
+    expect(page.locator("#orders-heading ~ table .product-image img")).to_have_attribute(
+        "alt", "A speckled bowl, seen from above"
+    )
+    visits.look("images-11-my-orders")
 
 
 @pytest.fixture

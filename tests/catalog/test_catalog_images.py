@@ -272,3 +272,20 @@ def test_the_edit_page_uploads_without_javascript_and_names_a_refused_file(
     assert (
         client.post(change, headers=headers, data={"alt": "", "action": "remove"}).status_code == 400
     )  # no CSRF token
+
+
+def test_the_thumbnail_fragment_serves_the_first_image_with_absolute_urls_or_the_placeholder(
+    app, client, admin, session_factory
+):
+    catalog = app.extensions["scs"].settings.system_urls["catalog"]
+    user = app.extensions["scs"].settings.system_urls["user"]
+    mug = add_product(session_factory)
+    path = f"/fragments/v1/products/{mug.id}/thumbnail"
+    empty = client.get(path, headers={"Origin": user})
+    assert empty.status_code == 200 and "is-missing" in empty.get_data(as_text=True)
+    assert empty.headers["Access-Control-Allow-Origin"] == user and "<html" not in empty.get_data(as_text=True)
+    upload(client, admin, mug.id, photo(300, 200), alt="Mug from the side")
+    process_all(session_factory)
+    html = client.get(path).get_data(as_text=True)
+    assert f'src="{catalog}/images/' in html and 'alt="Mug from the side"' in html and 'width="160"' in html
+    assert client.get(f"/fragments/v1/products/{uuid.uuid4()}/thumbnail").status_code == 404

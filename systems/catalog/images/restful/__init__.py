@@ -6,6 +6,7 @@ from systems.catalog.images.restful.change_product_image import change_product_i
 from systems.catalog.images.restful.delete_product_image import delete_product_image
 from systems.catalog.images.restful.list_product_images import list_product_images
 from systems.catalog.images.restful.serve_image import serve_image
+from systems.catalog.images.restful.show_product_thumbnail import show_product_thumbnail
 from systems.catalog.images.restful.update_product_image import update_product_image
 from systems.catalog.images.restful.upload_product_image import upload_product_image
 from systems.catalog.images.validation import MAX_BYTES
@@ -15,6 +16,7 @@ UPLOAD_BODY_BYTES = MAX_BYTES + 64 * 1024
 
 ROUTES = [
     Route("/images/<name>", serve_image),
+    Route("/fragments/v1/products/<uuid:product_id>/thumbnail", show_product_thumbnail),
     Route(
         "/admin/products/<uuid:product_id>/images",
         add_product_image,
