@@ -289,3 +289,11 @@ def test_the_thumbnail_fragment_serves_the_first_image_with_absolute_urls_or_the
     html = client.get(path).get_data(as_text=True)
     assert f'src="{catalog}/images/' in html and 'alt="Mug from the side"' in html and 'width="160"' in html
     assert client.get(f"/fragments/v1/products/{uuid.uuid4()}/thumbnail").status_code == 404
+
+
+def test_the_upload_api_ignores_the_cookie_so_a_cross_site_form_cannot_upload(app, client, admin, session_factory):
+    mug = add_product(session_factory)
+    client.set_cookie("scs_token", admin["Authorization"].removeprefix("Bearer "))
+    response = upload(client, {}, mug.id, photo(64, 48))
+    assert response.status_code == 401
+    assert stored_files(app) == [] and image_rows(session_factory) == 0
