@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from werkzeug.serving import make_server
 
 from tests.browser.ui import Visits
@@ -59,9 +59,8 @@ def test_an_admin_uploads_an_image_and_within_seconds_it_shows_in_catalog_and_or
     product_id = re.search(r"/products/([0-9a-f-]{36})", page.url).group(1)  # type: ignore[union-attr]
 
     page.get_by_role("link", name="Edit").click()
-    page.set_input_files(
-        "#image-file", files=[{"name": "bowl.jpg", "mimeType": "image/jpeg", "buffer": photo(900, 600)}]
-    )
+    bowl: FilePayload = {"name": "bowl.jpg", "mimeType": "image/jpeg", "buffer": photo(900, 600)}
+    page.set_input_files("#image-file", files=[bowl])
     expect(page.locator(".upload-preview")).to_be_visible()  # the preview before sending (JavaScript)
     page.get_by_label("Alternative text", exact=True).last.fill("A speckled bowl, seen from above")
     visits.look("images-03-chosen-with-preview")
@@ -89,7 +88,9 @@ def test_an_admin_uploads_an_image_and_within_seconds_it_shows_in_catalog_and_or
 
     shop.stop("catalog-web")
     fresh = browser.new_context(viewport={"width": 1280, "height": 800})  # a visitor without the images in cache
-    fresh.add_cookies(page.context.cookies())
+    fresh.add_cookies(
+        [{"name": c["name"], "value": c["value"], "url": shop.url("user")} for c in page.context.cookies()]
+    )
     down = Visits(fresh.new_page())
     try:
         down.page.goto(order_page)
