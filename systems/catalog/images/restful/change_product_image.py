@@ -34,7 +34,6 @@ def change_product_image(product_id: uuid.UUID, image_id: uuid.UUID):
         keys = remove_image(session, product, image)
         session.commit()
         delete_unused_files(session, session_file_store(session), keys)
-        session.commit()
         flash("Image removed.", "success")
         return back
     if form.action.data in ("up", "down"):

@@ -17,5 +17,4 @@ def delete_product_image(product_id: uuid.UUID, image_id: uuid.UUID):
     keys = remove_image(session, product, image_or_404(product, image_id))
     session.commit()
     delete_unused_files(session, session_file_store(session), keys)
-    session.commit()
     return "", 204
