@@ -267,6 +267,9 @@ def test_the_edit_page_uploads_without_javascript_and_names_a_refused_file(
     change = f"/admin/products/{mug.id}/images/{image_id}"
     saved = client.post(change, headers=headers, data={"csrf_token": token, "alt": "Blue mug", "action": "save"})
     assert saved.status_code == 302 and published(session_factory)[-1].images[0].alt == "Blue mug"
+    too_long = client.post(change, headers=headers, data={"csrf_token": token, "alt": "x" * 301, "action": "save"})
+    assert too_long.status_code == 302
+    assert "Field cannot be longer than 300 characters" in client.get(edit, headers=headers).get_data(as_text=True)
     removed = client.post(change, headers=headers, data={"csrf_token": token, "alt": "", "action": "remove"})
     assert removed.status_code == 302 and published(session_factory)[-1].images == []
     assert (

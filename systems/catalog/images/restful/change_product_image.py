@@ -23,12 +23,12 @@ def change_product_image(product_id: uuid.UUID, image_id: uuid.UUID):
         abort(404)
     form = ImageChangeForm()
     back = redirect(url_for("edit_product", product_id=product.id) + "#images")
-    if product.discontinued or not form.validate_on_submit():
-        flash(
-            "That change could not be made: "
-            + ("the product is discontinued." if product.discontinued else "the form was not valid; try again."),
-            "error",
-        )
+    if product.discontinued:
+        flash("That change could not be made: the product is discontinued.", "error")
+        return back
+    if not form.validate_on_submit():
+        problems = "; ".join(message for messages in form.errors.values() for message in messages)
+        flash(f"That change could not be made: {problems}", "error")
         return back
     if form.action.data == "remove":
         keys = remove_image(session, product, image)
