@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from federation.runtime_models import utcnow
 from shared_contracts.catalog import ImageVariant
 from shared_contracts.catalog import ProductImage as ProductImageState
 from systems.catalog.base import Base
 
 PROCESSING = "processing"
 READY = "ready"
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now for the timestamps."""
-    return datetime.now(UTC)
 
 
 class ProductImage(Base):
@@ -34,7 +30,6 @@ class ProductImage(Base):
     original: Mapped[str] = mapped_column(String(100))
     original_bytes: Mapped[int] = mapped_column(Integer)
     variants: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def contract(self) -> ProductImageState:
@@ -42,8 +37,3 @@ class ProductImage(Base):
         return ProductImageState(
             id=self.id, alt=self.alt, variants=[ImageVariant.model_validate(v) for v in self.variants]
         )
-
-    @property
-    def thumbnail(self) -> dict | None:
-        """The narrowest variant (for the admin's list), or None while processing."""
-        return self.variants[0] if self.variants else None

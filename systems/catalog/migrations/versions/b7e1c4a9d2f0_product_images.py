@@ -25,7 +25,6 @@ def upgrade() -> None:
         sa.Column("original", sa.String(length=100), nullable=False),
         sa.Column("original_bytes", sa.Integer(), nullable=False),
         sa.Column("variants", sa.JSON(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["product_id"], ["products.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
