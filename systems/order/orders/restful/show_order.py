@@ -24,7 +24,7 @@ def show_order(order_id: uuid.UUID):
     if order is None:
         abort(404, "No such order.")
     ids = [line.product_id for line in order.lines]
-    rows = session.execute(select(ProductCopy.id, ProductCopy.images).where(ProductCopy.id.in_(ids))).tuples()
+    rows = session.execute(select(ProductCopy.id, ProductCopy.images).where(ProductCopy.id.in_(ids)))
     images = {product_id: product_images for product_id, product_images in rows}
     return render_template(
         "show_order.html",
