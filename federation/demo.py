@@ -37,9 +37,10 @@ def _load(system: System) -> int:
     """One loader run in one transaction of the system's own database."""
     if system.demo_data is None:
         return 0
-    engine = make_engine(Settings.from_env(system.name).database_url)
+    settings = Settings.from_env(system.name)
+    engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, settings)() as session:
             added = system.demo_data(session)
             session.commit()
             return added

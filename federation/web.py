@@ -22,10 +22,11 @@ from federation.auth import TokenVerifier, admin_required, current_identity, log
 from federation.broker_urls import unreachable_reason
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
+from federation.formatting import install_filters
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
-from federation.routing import register_routes
+from federation.routing import install_body_limits, register_routes
 from federation.settings import Settings
 from federation.status import system_status
 from federation.systems import System
@@ -80,18 +81,20 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         system=system,
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
-        read_session_factory=make_session_factory(read_only(engine)),
+        session_factory=make_session_factory(engine, settings),
+        read_session_factory=make_session_factory(read_only(engine), settings),
         verifier=TokenVerifier(settings),
     )
     if settings.trusted_proxies:  # behind N proxies that set X-Forwarded-For and -Proto: the client and scheme they saw
         proxies = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     _instrument(app, engine)
+    install_body_limits(app, system.routes)
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
     register_routes(app, system.routes, csrf)
+    install_filters(app)
     _install_request_hooks(app)
     if system.configure_app is not None:
         system.configure_app(app)
@@ -249,7 +252,9 @@ def _install_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "default-src 'self'; img-src 'self' data: blob: "
+            + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
+            + "; style-src 'self'; script-src 'self'; "
             "connect-src 'self' "
             + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
             + "; form-action 'self' "

@@ -86,7 +86,7 @@ def run_worker(
     """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly; `lease_tasks` run while the lease is held."""
     engine = make_engine(settings.database_url)
     instrument_engine(engine)
-    session_factory = make_session_factory(engine)
+    session_factory = make_session_factory(engine, settings)
     subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
     relay = build_relay(system, settings, session_factory, subscriptions)
     stop_relay = threading.Event()

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel
 
 from federation.openapi import ApiDescription, Operation
+from shared_contracts.catalog import ProductImage
 from shared_contracts.order import OrderState, OrderStatus
 from systems.order.orders.requests import PlaceOrderRequest
 
@@ -45,6 +46,7 @@ class ProductCopy(BaseModel):
     currency: str
     available: int
     availability: Literal["in_stock", "sold_out"]
+    images: list[ProductImage]
     aggregate_version: int
     updated_at: AwareDatetime
 

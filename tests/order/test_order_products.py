@@ -21,7 +21,7 @@ def test_the_start_page_lists_orderable_products_with_availability_and_freshness
     response = app.test_client().get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Enamel mug" in html and "12.50 EUR" in html and "In stock (40)" in html
+    assert "Enamel mug" in html and "€12.50" in html and "In stock (40)" in html
     assert "Teapot" in html and "Sold out" in html
     assert "Old kettle" not in html
     assert "data as of" in html and " UTC" in html

@@ -1,10 +1,13 @@
-"""A small, realistic product range for demos (`scs demo-data`), published like any other new product."""
+"""A small, realistic product range for demos (`scs demo-data`), published like any other new product, a picture each."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from federation.file_store import session_file_store
+from systems.catalog.images.services import add_image
+from systems.catalog.products.demo_pictures import demo_picture
 from systems.catalog.products.events import CREATED, publish_product
 from systems.catalog.products.models import Product
 
@@ -25,9 +28,13 @@ DEMO_PRODUCTS = (
 
 
 def load_demo_products(session: Session) -> int:
-    """Add the demo products unless the catalog already has products; returns how many were added."""
+    """Add the demo products unless the catalog already has products; returns how many were added.
+
+    Each gets a drawn picture through the normal upload path, so the worker makes its variants and publishes them.
+    """
     if session.scalar(select(func.count(Product.id))):
         return 0
+    store = session_file_store(session)
     for sku, name, description, price_cents, stock in DEMO_PRODUCTS:
         product = Product(
             sku=sku, name=name, description=description, price_cents=price_cents, currency="EUR", stock=stock, version=1
@@ -35,4 +42,6 @@ def load_demo_products(session: Session) -> int:
         session.add(product)
         session.flush()
         publish_product(session, product, CREATED)
+        picture = demo_picture(sku, name)
+        add_image(session, store, product, picture, f"{sku.lower()}.png", f"Illustration: {name}")
     return len(DEMO_PRODUCTS)

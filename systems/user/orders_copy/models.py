@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systems.user.base import Base
@@ -23,3 +23,5 @@ class OrderCopy(Base):
     currency: Mapped[str] = mapped_column(String(3))
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     aggregate_version: Mapped[int] = mapped_column(Integer)
+    #: The first few products of its lines, for their pictures (a catalog fragment each on "My orders").
+    product_ids: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
