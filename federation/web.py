@@ -23,6 +23,7 @@ from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
+from federation.pagination import page_url
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
 from federation.routing import register_routes
 from federation.settings import Settings
@@ -239,6 +240,8 @@ def _install_request_hooks(app: Flask) -> None:
         session = g.pop("scs_db_session", None)
         if session is not None:
             session.close()
+
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
