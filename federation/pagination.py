@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, Unpack
 
 from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from federation.errors import ApiError
@@ -32,7 +32,7 @@ SALT = "scs.page-cursor"
 class SortKey:
     """One column of a list's order: the expression, ascending or not, and how a cursor's value becomes its type."""
 
-    column: ColumnElement[Any]
+    column: ColumnElement[Any] | QueryableAttribute[Any]
     descending: bool = False
     kind: type = str
 
@@ -75,14 +75,14 @@ def page_request(list_name: str, keys: Sequence[SortKey], *, default: int = 20, 
 
 def keyset_page(
     session: Session,
-    query: Select,
+    query: Select[Unpack[tuple[Any, ...]]],
     list_name: str,
     keys: Sequence[SortKey],
     asked: PageRequest,
     key_of: Callable[[Any], Sequence[Any]],
     *,
     scalars: bool = True,
-) -> Page:
+) -> Page[Any]:
     """Run `query` ordered by `keys` for one page after (or before) the asked key; `key_of` gives a row's key."""
     if asked.key is not None:
         query = query.where(_after(keys, asked.key, backwards=asked.backwards))
@@ -130,18 +130,19 @@ def decode_cursor(list_name: str, cursor: str, keys: Sequence[SortKey]) -> tuple
 
 def page_url(cursor: str) -> str:
     """This page's URL with `cursor` replaced (the other query arguments kept): for next/previous links."""
-    args = {name: value for name, value in request.args.items() if name not in ("cursor", "page")}
-    return url_for(request.endpoint or "", **(request.view_args or {}), **args, cursor=cursor)
+    args: dict[str, Any] = {name: value for name, value in request.args.items() if name not in ("cursor", "page")}
+    return url_for(request.endpoint or "", **{**(request.view_args or {}), **args, "cursor": cursor})
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any], *, backwards: bool) -> ColumnElement[bool]:
     """Rows strictly after `values` in the order of `keys` (before, going backwards), usable by an index."""
     key, value = keys[0], values[0]
     forward = key.descending == backwards
-    beyond = key.column > value if forward else key.column < value
+    column = key.column.__clause_element__() if isinstance(key.column, QueryableAttribute) else key.column
+    beyond: ColumnElement[bool] = column > value if forward else column < value
     if len(keys) == 1:
         return beyond
-    at_least = key.column >= value if forward else key.column <= value
+    at_least: ColumnElement[bool] = column >= value if forward else column <= value
     return and_(at_least, or_(beyond, _after(keys[1:], values[1:], backwards=backwards)))
 
 
@@ -184,5 +185,5 @@ class PageQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    limit: int | None = Field(default=None, description="Rows per page; clamped to the list's cap, at least 1.")
-    cursor: str | None = Field(default=None, description="The `next` (or `previous`) value of the page before.")
+    limit: int = Field(default=20, description="Rows per page; clamped to the list's cap (100), at least 1.")
+    cursor: str = Field(default="", description="The `next` (or `previous`) value of the page before; omit it first.")

@@ -45,8 +45,10 @@ def terms(query: str) -> list[str]:
 
 
 def matches(session: Session, index: SearchIndex, query: str) -> Subquery | None:
-    """Rows of `index` holding every word of `query` (the last also as a prefix): a (key, rank) subquery; None if
-    the query has no words (the caller shows its unfiltered list or an empty page)."""
+    """Rows of `index` holding every word of `query` as a prefix: a (key, rank) subquery, best rank lowest.
+
+    None if the query has no words (only punctuation or operators): the caller shows an empty page.
+    """
     words = terms(query)
     if not words:
         return None
@@ -73,7 +75,7 @@ def create_index_sql(index: SearchIndex, dialect: str) -> list[str]:
     names = [name for name, _ in index.columns]
     if dialect == "postgresql":
         vector = " || ".join(
-            f"setweight(to_tsvector('simple'::regconfig, coalesce({name}, '')), '{weight}')"
+            f"setweight(to_tsvector('simple'::regconfig, {_words_only(name)}), '{weight}')"
             for name, weight in index.columns
         )
         return [
@@ -98,6 +100,11 @@ def create_index_sql(index: SearchIndex, dialect: str) -> list[str]:
         f"DELETE FROM {index.fts} WHERE rowid = {rowid.format(row='old')}; "
         f"DELETE FROM {index.keys} WHERE {index.key} = old.{index.key}; END",
     ]
+
+
+def _words_only(column: str) -> str:
+    """The column with every run of punctuation as a space, so "MUG-1" is the words "mug" and "1" (not "-1")."""
+    return f"regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g')"
 
 
 def drop_index_sql(index: SearchIndex, dialect: str) -> list[str]:

@@ -39,16 +39,23 @@ def test_browse_shows_cards_search_and_empty_states(client, session_factory):
     assert "No products match “zebra”." in client.get("/?q=zebra").get_data(as_text=True)
 
 
+def link(page: str, rel: str) -> str:
+    """The href of the page's next/previous link."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', page)
+    assert found, f"no {rel} link"
+    return html.unescape(found.group(1))
+
+
 def test_browse_pages_through_twenty_products_at_a_time(client, session_factory):
     for number in range(PER_PAGE + 1):
         add_product(session_factory, sku=f"CUP-{number:03d}", name=f"Cup {number:03d}")
     first = client.get("/?sort=name&q=cup").get_data(as_text=True)
     assert "Cup 019" in first and "Cup 020" not in first and 'rel="prev"' not in first
-    next_url = html.unescape(re.search(r'href="([^"]+)" rel="next"', first).group(1))
+    next_url = link(first, "next")
     assert "q=cup" in next_url and "sort=name" in next_url
     second = client.get(next_url).get_data(as_text=True)
     assert "Cup 020" in second and "Cup 000" not in second and 'rel="next"' not in second
-    previous_url = html.unescape(re.search(r'href="([^"]+)" rel="prev"', second).group(1))
+    previous_url = link(second, "prev")
     back = client.get(previous_url).get_data(as_text=True)
     assert "Cup 000" in back and "Cup 019" in back and "Cup 020" not in back
     assert "Cup 000" in client.get("/?q=cup&sort=name&page=99").get_data(as_text=True)  # no page numbers any more

@@ -22,8 +22,10 @@ SORTS = {"relevance": "Relevance", "name": "Name", "bestsellers": "Best sellers"
 
 
 def search_products(session: Session, *, q: str = "", sort: str = "name", include_discontinued: bool = False) -> Page:
-    """One page of (product, units sold): products holding every word of `q` (the last as a prefix), ranked, or
-    all of them by `sort`; `limit` and `cursor` come from the request's query string."""
+    """One page of (product, units sold): those holding every word of `q` as a prefix, or all, ordered by `sort`.
+
+    `limit` and `cursor` come from the request's query string.
+    """
     sold = func.coalesce(ProductSales.units_sold, 0)
     query = select(Product, sold).outerjoin(ProductSales, ProductSales.product_id == Product.id)
     if not include_discontinued:
