@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any, Generic, TypeVar
 
 from flask import current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -75,7 +75,7 @@ def page_request(list_name: str, keys: Sequence[SortKey], *, default: int = 20, 
 
 def keyset_page(
     session: Session,
-    query: Select[Unpack[tuple[Any, ...]]],
+    query: Select[*tuple[Any, ...]],
     list_name: str,
     keys: Sequence[SortKey],
     asked: PageRequest,
