@@ -189,12 +189,26 @@ def revision(system: str, message: str) -> None:
 @main.command("demo-data")
 @click.argument("system", type=SYSTEM_NAME, required=False)
 @click.option("--wait", default=120, show_default=True, help="seconds to wait for copies a loader depends on")
-def demo_data(system: str | None, wait: int) -> None:
-    """Fill SYSTEM (all three when omitted) with a small, realistic data set, published like any other change."""
-    from federation.demo import load_demo_data
+@click.option("--products", type=click.IntRange(min=0), help="load products up to N in all (default: 12 demo ones)")
+@click.option("--orders", type=click.IntRange(min=0), help="place orders up to M in all (default: 2 demo ones)")
+def demo_data(system: str | None, wait: int, products: int | None, orders: int | None) -> None:
+    """Fill SYSTEM (all three when omitted) with a realistic data set, published like any other change.
 
+    With --products/--orders it shows progress and then waits until the other systems' workers have applied
+    the events (giving up once nothing moved for --wait seconds).
+    """
+    from federation.demo import load_demo_data
+    from federation.systems import DemoScale
+
+    scale = DemoScale(products=products, orders=orders)
     try:
-        load_demo_data(load_systems([system] if system else None), wait, click.echo)
+        load_demo_data(
+            load_systems([system] if system else None),
+            wait,
+            click.echo,
+            scale,
+            consumers=load_systems() if scale.asked else None,
+        )
     except TimeoutError as error:
         raise click.ClickException(f"demo data incomplete (are the workers running?): {error}") from error
 
