@@ -296,12 +296,21 @@ def _report_missing(wanted: tuple[str, ...], found: list[DeadLetter]) -> None:
 @click.argument("system", type=SYSTEM_NAME)
 @click.option("--from", "producer", type=SYSTEM_NAME, required=True, help="the system whose data SYSTEM copies")
 @click.option("--rebuild", is_flag=True, help="replace SYSTEM's copy whatever versions it holds (a copy pinned ahead)")
-def resync(system: str, producer: str, rebuild: bool) -> None:
+@click.option(
+    "--wait",
+    default=120,
+    show_default=True,
+    help="show SYSTEM applying the events until done or nothing moved for this many seconds (0: do not wait)",
+)
+def resync(system: str, producer: str, rebuild: bool, wait: int) -> None:
     """Rebuild SYSTEM's copy of PRODUCER's data from a full re-publication."""
+    from federation.progress import wait_until_applied
     from federation.relay import BrokerUnavailable
     from federation.relay_refusals import PublishRefused
     from federation.resync import resync as run_resync
+    from federation.runtime_models import utcnow
 
+    started = utcnow()
     try:
         count = run_resync(load_system(system), load_system(producer), Settings.from_env(producer), rebuild)
     except ValueError as error:
@@ -312,6 +321,8 @@ def resync(system: str, producer: str, rebuild: bool) -> None:
         ) from error
     how = "replaces its copy with them" if rebuild else "applies them idempotently"
     click.echo(f"{producer} re-published {count} event(s); {system}'s worker {how}")
+    if wait and count:
+        wait_until_applied(load_system(producer), started, [load_system(system)], wait, click.echo)
 
 
 @main.command()

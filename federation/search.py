@@ -3,7 +3,9 @@
 A system declares a `SearchIndex` for a table and builds it in a migration with `create_index_sql`/`drop_index_sql`
 (SQLite: an FTS5 table kept by triggers, keyed by an integer from a key table so no two rows collide; PostgreSQL: a
 generated tsvector column with a GIN index). `matches` turns any user text into quoted prefix terms — the text is
-never handed to MATCH or to_tsquery as syntax — and gives a subquery of (key, rank), lower rank first.
+never handed to MATCH or to_tsquery as syntax — and gives a subquery of (key, rank), lower rank first. Only the
+first CANDIDATES matches are ranked, so a word in every tenth product costs no more at 100k products than at 1k;
+more words narrow the matches.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Float, Subquery, Uuid, text
 from sqlalchemy.orm import Session
 
+#: How many matches are ranked at most (SQLite: the newest), so a common word costs the same at any table size.
+CANDIDATES = 200
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -54,16 +58,19 @@ def matches(session: Session, index: SearchIndex, query: str) -> Subquery | None
         return None
     if session.get_bind().dialect.name == "postgresql":
         statement = text(
-            f"SELECT {index.key} AS key, -ts_rank({VECTOR_COLUMN}, query) AS rank "  # noqa: S608 (names are ours)
-            f"FROM {index.table}, to_tsquery('simple', :tsquery) AS query WHERE {VECTOR_COLUMN} @@ query"
-        ).bindparams(tsquery=" & ".join(f"'{word}':*" for word in words))
+            f"SELECT c.key AS key, -ts_rank(c.vector, query) AS rank "  # noqa: S608 (names are ours)
+            f"FROM (SELECT {index.key} AS key, {VECTOR_COLUMN} AS vector FROM {index.table} "
+            f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', :tsquery) LIMIT :candidates) AS c, "
+            f"to_tsquery('simple', :tsquery) AS query"
+        ).bindparams(tsquery=" & ".join(f"'{word}':*" for word in words), candidates=CANDIDATES)
     else:
         weights = ", ".join(str(_BM25_WEIGHT[weight]) for _, weight in index.columns)
         statement = text(
             f"SELECT k.{index.key} AS key, bm25({index.fts}, {weights}) AS rank "  # noqa: S608 (names are ours)
             f"FROM {index.fts} JOIN {index.keys} AS k ON k.fts_rowid = {index.fts}.rowid "
-            f"WHERE {index.fts} MATCH :match"
-        ).bindparams(match=" ".join(f'"{word}"*' for word in words))
+            f"WHERE {index.fts} MATCH :match AND {index.fts}.rowid >= coalesce((SELECT min(rowid) FROM "
+            f"(SELECT rowid FROM {index.fts} WHERE {index.fts} MATCH :match ORDER BY rowid DESC LIMIT :candidates)), 0)"
+        ).bindparams(match=" ".join(f'"{word}"*' for word in words), candidates=CANDIDATES)
     return statement.columns(key=Uuid(), rank=Float()).subquery("search_hits")
 
 

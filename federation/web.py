@@ -24,6 +24,7 @@ from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
 from federation.pagination import page_url
+from federation.search import CANDIDATES
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
 from federation.routing import register_routes
 from federation.settings import Settings
@@ -241,7 +242,7 @@ def _install_request_hooks(app: Flask) -> None:
         if session is not None:
             session.close()
 
-    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals.update(page_url=page_url, search_candidates=CANDIDATES)
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
