@@ -24,9 +24,9 @@ from federation.db import make_engine, make_session_factory, read_only
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
 from federation.pagination import page_url
-from federation.search import CANDIDATES
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
 from federation.routing import register_routes
+from federation.search import CANDIDATES
 from federation.settings import Settings
 from federation.status import system_status
 from federation.systems import System

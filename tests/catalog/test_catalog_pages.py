@@ -75,8 +75,12 @@ def test_bestsellers_sort_uses_the_sales_copy(client, session_factory):
         session.commit()
     by_name = client.get("/").get_data(as_text=True)
     assert by_name.index("Apple crate") < by_name.index("Zinc bucket")
+    with session_factory() as session:
+        session.add(ProductSales(product_id=add_product(session_factory, name="Copper pot").id, units_sold=2))
+        session.commit()
     best = client.get("/?sort=bestsellers").get_data(as_text=True)
-    assert best.index("Zinc bucket") < best.index("Apple crate") and "7 sold" in best
+    assert best.index("Zinc bucket") < best.index("Copper pot") and "7 sold" in best
+    assert "Apple crate" not in best  # best sellers are the products that sold
 
 
 def test_product_page_shows_sales_and_links_to_the_order_system(client, session_factory):

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from federation.errors import ApiError
 from federation.pagination import Page, SortKey, keyset_page, page_request
@@ -26,8 +27,12 @@ def search_products(session: Session, *, q: str = "", sort: str = "name", includ
 
     `limit` and `cursor` come from the request's query string.
     """
-    sold = func.coalesce(ProductSales.units_sold, 0)
-    query = select(Product, sold).outerjoin(ProductSales, ProductSales.product_id == Product.id)
+    if sort == "bestsellers":  # products that sold, read along the sales copy's (units_sold, product_id) index
+        sold: ColumnElement[int] | InstrumentedAttribute[int] = ProductSales.units_sold
+        query = select(Product, sold).join(ProductSales, ProductSales.product_id == Product.id).where(sold > 0)
+    else:
+        sold = func.coalesce(ProductSales.units_sold, 0)
+        query = select(Product, sold).outerjoin(ProductSales, ProductSales.product_id == Product.id)
     if not include_discontinued:
         query = query.where(Product.discontinued.is_(False))
     hits = matches(session, PRODUCT_SEARCH, q) if q else None
@@ -45,9 +50,9 @@ def search_products(session: Session, *, q: str = "", sort: str = "name", includ
 
 
 def _by_bestsellers(sold, _hits) -> tuple[list[SortKey], KeyOf]:
-    """Most units sold first, then by name (not index-backed: it joins the sales copy)."""
-    keys = [SortKey(sold, descending=True, kind=int), SortKey(Product.name), SortKey(Product.id, kind=uuid.UUID)]
-    return keys, lambda row: (row[1], row[0].name, row[0].id)
+    """Products that sold, most units first (ties by id), read along the sales copy's index."""
+    keys = [SortKey(sold, descending=True, kind=int), SortKey(ProductSales.product_id, descending=True, kind=uuid.UUID)]
+    return keys, lambda row: (row[1], row[0].id)
 
 
 def _by_relevance(_sold, hits) -> tuple[list[SortKey], KeyOf]:

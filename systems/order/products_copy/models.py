@@ -18,7 +18,7 @@ class ProductCopy(Base):
     """A product as last published by the catalog; `available` is the catalog's stock at that time."""
 
     __tablename__ = "product_copy"
-    __table_args__ = (Index("ix_product_copy_name_id", "name", "id"),)
+    __table_args__ = (Index("ix_product_copy_discontinued_name_id", "discontinued", "name", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""Indexed product search (FTS5 on SQLite, tsvector + GIN on PostgreSQL) and the (name, id) key the pages read by.
+"""Indexed product search (FTS5 on SQLite, tsvector + GIN on PostgreSQL) and the keys the pages read by.
 
 Revision ID: b7e3c1a9d2f4
 Revises: 3d09793348da
@@ -19,6 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("products") as batch_op:
         batch_op.create_index("ix_products_name_id", ["name", "id"], unique=False)
+    with op.batch_alter_table("product_sales") as batch_op:
+        batch_op.create_index("ix_product_sales_units_sold_product_id", ["units_sold", "product_id"], unique=False)
     for statement in create_index_sql(PRODUCT_SEARCH, op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -26,5 +28,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in drop_index_sql(PRODUCT_SEARCH, op.get_bind().dialect.name):
         op.execute(statement)
+    with op.batch_alter_table("product_sales") as batch_op:
+        batch_op.drop_index("ix_product_sales_units_sold_product_id")
     with op.batch_alter_table("products") as batch_op:
         batch_op.drop_index("ix_products_name_id")

@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("product_copy") as batch_op:
-        batch_op.create_index("ix_product_copy_name_id", ["name", "id"], unique=False)
+        batch_op.create_index("ix_product_copy_discontinued_name_id", ["discontinued", "name", "id"], unique=False)
     with op.batch_alter_table("orders") as batch_op:
         batch_op.create_index("ix_orders_customer_placed_at_id", ["customer_id", "placed_at", "id"], unique=False)
     for statement in create_index_sql(PRODUCT_COPY_SEARCH, op.get_bind().dialect.name):
@@ -31,4 +31,4 @@ def downgrade() -> None:
     with op.batch_alter_table("orders") as batch_op:
         batch_op.drop_index("ix_orders_customer_placed_at_id")
     with op.batch_alter_table("product_copy") as batch_op:
-        batch_op.drop_index("ix_product_copy_name_id")
+        batch_op.drop_index("ix_product_copy_discontinued_name_id")
