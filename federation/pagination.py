@@ -7,6 +7,7 @@ direction and that key, base64url-encoded: a tampered cursor, or one from anothe
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ class Page(Generic[T]):
     items: list[T]
     next: str | None
     previous: str | None
+
+
+def list_of(name: str, *variant: object) -> str:
+    """A list's name for its cursors: `name` plus a short digest of what varies it (search words, order, filters)."""
+    digest = hashlib.sha256("\x1f".join(map(str, variant)).encode()).hexdigest()[:16]
+    return f"{name}:{digest}" if variant else name
 
 
 def page_request(list_name: str, keys: Sequence[SortKey], *, default: int = 20, cap: int = 100) -> PageRequest:

@@ -58,7 +58,7 @@ def matches(session: Session, index: SearchIndex, query: str) -> Subquery | None
         return None
     if session.get_bind().dialect.name == "postgresql":
         statement = text(
-            f"SELECT c.key AS key, -ts_rank(c.vector, query) AS rank "  # noqa: S608 (names are ours)
+            f"SELECT c.key AS key, -ts_rank(c.vector, query)::float8 AS rank "  # noqa: S608 (names are ours)
             f"FROM (SELECT {index.key} AS key, {VECTOR_COLUMN} AS vector FROM {index.table} "
             f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', :tsquery) LIMIT :candidates) AS c, "
             f"to_tsquery('simple', :tsquery) AS query"

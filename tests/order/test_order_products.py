@@ -158,3 +158,16 @@ def test_bad_limits_are_clamped_and_bad_cursors_are_a_400_naming_the_cursor(any_
     response = client.get("/api/products", query_string={"cursor": other_list})
     assert response.status_code == 400 and "another list" in response.json["error"]["message"]
     assert client.get("/", query_string={"cursor": "forged"}).status_code == 400
+
+
+def test_a_long_unicode_search_still_pages(any_app):
+    q = "cup " + "🍵" * 990
+    for number in range(3):
+        add_product(any_app, name=f"Cup {number} " + "🍵")
+    client = any_app.test_client()
+    first = client.get("/api/products", query_string={"q": "cup", "limit": 2}).json
+    assert len(first["items"]) == 2 and len(first["next"]) < 300
+    long = client.get("/api/products", query_string={"q": q, "limit": 2})
+    assert long.status_code == 200 and long.json["next"] and len(long.json["next"]) < 300
+    rest = client.get("/api/products", query_string={"q": q, "limit": 2, "cursor": long.json["next"]})
+    assert rest.status_code == 200 and len(rest.json["items"]) == 1

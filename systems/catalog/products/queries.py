@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from federation.errors import ApiError
-from federation.pagination import Page, SortKey, keyset_page, page_request
+from federation.pagination import Page, SortKey, keyset_page, list_of, page_request
 from federation.search import matches
 from systems.catalog.products.models import Product
 from systems.catalog.products.search import PRODUCT_SEARCH
@@ -43,7 +43,7 @@ def search_products(session: Session, *, q: str = "", sort: str = "name", includ
     if sort == "relevance" and hits is None:
         sort = "name"
     keys, key_of = _ORDERS[sort](sold, hits)
-    list_name = f"catalog.products:{sort}:{int(include_discontinued)}:{q}"
+    list_name = list_of("catalog.products", sort, include_discontinued, q)
     asked = page_request(list_name, keys, default=PER_PAGE, cap=MAX_PER_PAGE)
     page = keyset_page(session, query, list_name, keys, asked, key_of, scalars=False)
     return Page(items=[(row[0], row[1]) for row in page.items], next=page.next, previous=page.previous)

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from federation.pagination import Page, SortKey, keyset_page, page_request
+from federation.pagination import Page, SortKey, keyset_page, list_of, page_request
 from federation.search import matches
 from systems.order.products_copy.models import ProductCopy
 from systems.order.products_copy.search import PRODUCT_COPY_SEARCH
@@ -23,7 +23,7 @@ def orderable_products(session: Session, q: str = "") -> Page:
     """
     query = select(ProductCopy).where(ProductCopy.discontinued.is_(False))
     hits = matches(session, PRODUCT_COPY_SEARCH, q) if q else None
-    list_name = f"order.products:{q}"
+    list_name = list_of("order.products", q)
     if hits is None:
         keys = [SortKey(ProductCopy.name), SortKey(ProductCopy.id, kind=uuid.UUID)]
         asked = page_request(list_name, keys, default=PER_PAGE, cap=MAX_PER_PAGE)
