@@ -17,7 +17,7 @@ from sqlalchemy import Float, Subquery, Uuid, text
 from sqlalchemy.orm import Session
 
 #: How many matches are ranked at most (SQLite: the newest), so a common word costs the same at any table size.
-CANDIDATES = 200
+CANDIDATES = 100
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 WORD = re.compile(r"\w+", re.UNICODE)

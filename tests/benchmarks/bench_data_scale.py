@@ -388,7 +388,7 @@ def main() -> None:
         axes.set_ylabel("median ms per request")
         axes.set_title("Every page and API: cost by table size (solid SQLite, dashed PostgreSQL)")
 
-    save("bench_data_scale", result, draw)
+    save(f"bench_data_scale_{'_'.join(result['databases'])}", result, draw)
 
 
 if __name__ == "__main__":
