@@ -1,15 +1,16 @@
 """Benchmark 10: every list, search and detail page and API of the three systems at 1k, 10k and 100k products.
 
     python -m tests.benchmarks.bench_data_scale [--sizes 1000,10000,100000] [--orders 1000,10000,1000000]
-        [--requests 30] [--databases sqlite,postgres]
+        [--requests 20] [--databases sqlite,postgres]
 
-Per database and size: fresh, migrated databases of the three systems, bulk-loaded straight into their tables as
-a long life would leave them (on PostgreSQL then analyzed, as autovacuum does after such growth) — N catalog products (a tenth with sales), the same N in order's product copy, N
-accounts, and M orders (one line each) in order and in user's orders copy, a hundredth of them (and at least 50) of the customer
-the benchmark logs in as. Each page is requested through the app's WSGI interface (no network), a few times to
-warm up, then `--requests` times, the sizes in turn; the table shows the median and p95 in ms, the response size, and the median
-against the same page at the smallest size, measured in the same run. Target: at the largest size every page
-costs at most 1.5x its cost at the smallest and answers under 1 MB.
+Per database and size: fresh, migrated databases of the three systems, bulk-loaded straight into their tables
+as a long life would leave them (PostgreSQL then analyzed, as autovacuum does after such growth): N catalog
+products (a tenth with sales), the same N in order's product copy, N accounts, and M orders (one line each) in
+order and in user's orders copy, a hundredth of them (and at least 50) of the customer the benchmark logs in as.
+Each page is requested through the app's WSGI interface (no network), a few times to warm up, then `--requests`
+times, the sizes in turn; the table shows the median and p95 in ms, the response size, and the median against
+the same page at the smallest size, measured in the same run. Target: at the largest size every page costs at
+most 1.5x its cost at the smallest and answers under 1 MB.
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--orders", default="1000,10000,1000000")
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--databases", default=",".join(DATABASES))
     args = parser.parse_args()
     sizes = [int(value) for value in args.sizes.split(",")]
