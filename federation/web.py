@@ -25,8 +25,10 @@ from federation.db import make_engine, make_session_factory, read_only
 from federation.formatting import install_filters
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
+from federation.pagination import page_url
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
 from federation.routing import install_body_limits, register_routes
+from federation.search import CANDIDATES
 from federation.settings import Settings
 from federation.status import system_status
 from federation.systems import System
@@ -268,6 +270,8 @@ def _install_request_hooks(app: Flask) -> None:
         session = g.pop("scs_db_session", None)
         if session is not None:
             session.close()
+
+    app.jinja_env.globals.update(page_url=page_url, search_candidates=CANDIDATES)
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:

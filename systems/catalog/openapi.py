@@ -50,9 +50,8 @@ class ProductPage(BaseModel):
     """One page of a product search."""
 
     items: list[Product]
-    page: int
-    pages: int
-    total: int
+    next: str | None
+    previous: str | None
 
 
 API = ApiDescription(

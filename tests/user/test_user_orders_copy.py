@@ -92,7 +92,7 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     client = app.test_client()
     user_id = uuid.UUID(register(client).json["id"])
     log_in(client)
-    assert client.get("/api/users/me/orders").json == {"items": [], "as_of": None}
+    assert client.get("/api/users/me/orders").json == {"items": [], "next": None, "previous": None, "as_of": None}
     order_id = uuid.uuid4()
     confirmed = order_event("order.confirmed", 2, order_id=order_id, customer_id=user_id, total_cents=123456)
     placed = order_event("order.placed", 1, order_id=order_id, customer_id=user_id, total_cents=123456)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_contracts.catalog import ProductState
@@ -25,6 +25,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
         CheckConstraint("price_cents >= 0", name="ck_products_price_not_negative"),
+        Index("ix_products_name_id", "name", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systems.order.base import Base, UtcDateTime
@@ -18,6 +18,7 @@ class ProductCopy(Base):
     """A product as last published by the catalog; `available` is the catalog's stock at that time."""
 
     __tablename__ = "product_copy"
+    __table_args__ = (Index("ix_product_copy_discontinued_name_id", "discontinued", "name", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
