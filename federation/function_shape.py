@@ -39,9 +39,9 @@ class Function:
 
 
 def function_names(system: System) -> list[str]:
-    """Every name `find_function` accepts for `system`, restful first, each sorted."""
+    """The name of every function of `system` (restful first, each sorted), as `find_function` calls it."""
     restful = sorted({route.endpoint for route in system.routes})
-    return restful + sorted(_reactive_names(system))
+    return restful + sorted(_preferred_names(system).values())
 
 
 def find_function(system: System, name: str) -> Function:
@@ -50,33 +50,33 @@ def find_function(system: System, name: str) -> Function:
     if routes:
         others = [route for route in system.routes if route.endpoint != name]
         return Function(name, "restful", dataclasses.replace(system, routes=routes, event_handlers={}), others)
-    reactive = _reactive_names(system)
-    handler = reactive.get(name)
-    namesakes = sorted(qualified for qualified in reactive if qualified.endswith(f".{name}"))
-    if handler is None and namesakes:
+    preferred = _preferred_names(system)
+    matches = [handler for handler, known in preferred.items() if name in (known, _qualified(handler))]
+    if len(matches) != 1:
+        namesakes = sorted(_qualified(handler) for handler in preferred if handler.__name__ == name)
         raise UnknownFunction(
             f"{system.name} has {len(namesakes)} functions {name!r}: name one of {', '.join(namesakes)}"
+            if namesakes
+            else f"{system.name} has no restful or reactive function {name!r}; "
+            f"valid: {', '.join(function_names(system))}"
         )
-    if handler is None:
-        raise UnknownFunction(
-            f"{system.name} has no restful or reactive function {name!r}; valid: {', '.join(function_names(system))}"
-        )
+    handler = matches[0]
     table = {event_type: (handler,) for event_type, handlers in system.event_handlers.items() if handler in handlers}
-    return Function(name, "reactive", dataclasses.replace(system, routes=[], event_handlers=table))
+    return Function(preferred[handler], "reactive", dataclasses.replace(system, routes=[], event_handlers=table))
 
 
-def _reactive_names(system: System) -> dict[str, Any]:
-    """Reactive functions by the name they go by: their own, or `<group>.<name>` where a name is in two groups."""
+def _preferred_names(system: System) -> dict[Any, str]:
+    """Each reactive function's name: its own, or `<group>.<name>` where two groups have one of that name.
+
+    `<group>.<name>` finds a function whose own name is unique too (then it goes by its own name).
+    """
     handlers = {handler for each in system.event_handlers.values() for handler in each}
     counts: dict[str, int] = {}
     for handler in handlers:
         counts[handler.__name__] = counts.get(handler.__name__, 0) + 1
-    return {
-        (handler.__name__ if counts[handler.__name__] == 1 else f"{_group(handler)}.{handler.__name__}"): handler
-        for handler in handlers
-    }
+    return {handler: handler.__name__ if counts[handler.__name__] == 1 else _qualified(handler) for handler in handlers}
 
 
-def _group(handler: Any) -> str:
-    """The resource group a reactive function lives in (`systems.catalog.sales.reactive.on_x` → `sales`)."""
-    return str(handler.__module__).split(".")[-3]
+def _qualified(handler: Any) -> str:
+    """`<group>.<name>` of a reactive function (`systems.catalog.sales.reactive.on_x` → `sales.on_x`)."""
+    return f"{str(handler.__module__).split('.')[-3]}.{handler.__name__}"
