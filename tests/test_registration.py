@@ -6,6 +6,8 @@ import importlib
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from sqlalchemy import String
 from werkzeug.test import Client
 
 from federation.function_shape import find_function, function_names
@@ -67,12 +69,14 @@ def test_every_reactive_function_is_consumed_alone_by_its_function_shape(path: P
     expected = {event_type for event_type, handlers in system.event_handlers.items() if handler in handlers}
     assert function.system.event_handlers == dict.fromkeys(expected, (handler,))
     assert function.name in function_names(system)
-    assert len(function.consumer_name) <= InboxMessage.__table__.c.consumer.type.length  # its inbox rows fit
+    column = InboxMessage.__table__.c.consumer.type
+    assert isinstance(column, String) and len(function.consumer_name) <= (column.length or 0)  # its inbox rows fit
 
 
 def test_the_one_process_shape_serves_every_restful_function_on_its_systems_port(shape_config):
     dispatcher = one_process_app(load_systems(), shape_config)
-    by_system = {app.extensions["scs"].system.name: (port, app) for port, app in dispatcher.apps.items()}
+    apps = {port: app for port, app in dispatcher.apps.items() if isinstance(app, Flask)}
+    by_system = {app.extensions["scs"].system.name: (port, app) for port, app in apps.items()}
     assert set(by_system) == set(SYSTEMS)
     for system in load_systems():
         port, app = by_system[system.name]
