@@ -142,9 +142,10 @@ class Federation:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
 
-    def start_all(self) -> None:
-        """Migrate every database, then start every web server and worker."""
-        self.scs("db", "upgrade")
+    def start_all(self, migrate: bool = True) -> None:
+        """Migrate every database (unless told not to), then start every web server and worker."""
+        if migrate:
+            self.scs("db", "upgrade")
         for name in SYSTEM_NAMES:
             self.start(f"{name}-worker")
         for name in SYSTEM_NAMES:
