@@ -1,6 +1,6 @@
 """Benchmark: the deployment shapes side by side — self-contained systems, one process, one function per process.
 
-    python -m tests.benchmarks.bench_shapes [--pages 200] [--orders 20] [--idle 10]
+    python -m tests.benchmarks.bench_shapes [--pages 200] [--orders 20] [--idle 10] [--rounds 2]
 
 Each shape starts from the same checkout on SQLite in a private namespace, with the same data (an admin, 12
 products, one customer). Per shape: processes and memory at idle (RSS, and PSS, which shares forked pages
@@ -288,14 +288,43 @@ def _reactive_cold_start(federation: Federation, customer: dict, product_id: str
     return time.perf_counter() - started
 
 
+def _combined(rounds: list[Measured]) -> Measured:
+    """One shape's rounds in one: medians of the figures, latency samples pooled, distinct outcomes joined."""
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def joined(values: list[str]) -> str:
+        return " / ".join(dict.fromkeys(values))
+
+    return Measured(
+        processes=round(median([m.processes for m in rounds])),
+        rss_mb=median([m.rss_mb for m in rounds]),
+        pss_mb=median([m.pss_mb for m in rounds]),
+        idle_cpu_percent=median([m.idle_cpu_percent for m in rounds]),
+        start_s=median([m.start_s for m in rounds]),
+        page_ms=[value for m in rounds for value in m.page_ms],
+        checkout_ms=[value for m in rounds for value in m.checkout_ms],
+        after_web_kill=joined([m.after_web_kill for m in rounds]),
+        after_worker_kill=joined([m.after_worker_kill for m in rounds]),
+        cold_start_s={key: median([m.cold_start_s[key] for m in rounds]) for key in rounds[0].cold_start_s},
+        function_pss_mb={key: median([m.function_pss_mb[key] for m in rounds]) for key in rounds[0].function_pss_mb},
+    )
+
+
 def main() -> None:
     """Run every shape in turn, print the table, write results/shapes.json and .png."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of every shape; medians, latencies pooled")
     args = parser.parse_args()
-    results = {shape: run_shape(shape, args) for shape in SHAPES}
+    runs: dict[str, list[Measured]] = {shape: [] for shape in SHAPES}
+    for round_ in range(args.rounds):  # alternate the order, so no shape always runs first on a fresh machine
+        for shape in SHAPES if round_ % 2 == 0 else tuple(reversed(SHAPES)):
+            runs[shape].append(run_shape(shape, args))
+    results = {shape: _combined(measured) for shape, measured in runs.items()}
     base = results["self-contained"]
 
     def figures(measured: Measured) -> dict[str, float]:
