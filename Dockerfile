@@ -14,7 +14,7 @@ COPY federation ./federation
 COPY systems ./systems
 RUN pip install . \
  && useradd --system --uid 10001 --home-dir /var/lib/scs --create-home scs \
- && mkdir -p /var/lib/scs/keys /var/lib/scs/keys-public \
+ && mkdir -p /var/lib/scs/keys /var/lib/scs/keys-public /var/lib/scs/catalog-files \
  && chown -R scs:scs /var/lib/scs
 
 USER scs

@@ -136,6 +136,13 @@ AMQP_HEADERS: Document = {
         "schema_version": {"type": "integer", "minimum": 1},
         "aggregate_id": {"type": "string"},
         "aggregate_version": {"type": "integer", "minimum": 1},
+        "traceparent": {
+            "type": "string",
+            "description": "W3C trace context of the relay's publish span, the child of the transaction that wrote "
+            "the event (that transaction's own when the relay does not trace); optional, a malformed one starts a "
+            "new trace (docs/tracing.md).",
+        },
+        "tracestate": {"type": "string", "description": "W3C trace state that goes with `traceparent`; optional."},
     },
 }
 

@@ -89,7 +89,7 @@ def web(system: str, workers: int, bind: str | None) -> None:
 
         return create_system_app(load_system(system))
 
-    serve([bind or f"127.0.0.1:{settings.port}"], workers, load)
+    serve([bind or f"127.0.0.1:{settings.port}"], workers, load, f"{system}-web")
 
 
 @main.command()
@@ -102,9 +102,9 @@ def worker(system: str, check: bool) -> None:
 
         sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")
-    from federation.worker import run_worker
+    from federation.worker import WorkerPart, run_traced
 
-    run_worker(load_system(system), settings)
+    run_traced(f"{system}-worker", [WorkerPart(load_system(system), settings)])
 
 
 @main.command()
@@ -172,12 +172,26 @@ def revision(system: str, message: str) -> None:
 @main.command("demo-data")
 @click.argument("system", type=SYSTEM_NAME, required=False)
 @click.option("--wait", default=120, show_default=True, help="seconds to wait for copies a loader depends on")
-def demo_data(system: str | None, wait: int) -> None:
-    """Fill SYSTEM (all three when omitted) with a small, realistic data set, published like any other change."""
-    from federation.demo import load_demo_data
+@click.option("--products", type=click.IntRange(min=0), help="load products up to N in all (default: 12 demo ones)")
+@click.option("--orders", type=click.IntRange(min=0), help="place orders up to M in all (default: 2 demo ones)")
+def demo_data(system: str | None, wait: int, products: int | None, orders: int | None) -> None:
+    """Fill SYSTEM (all three when omitted) with a realistic data set, published like any other change.
 
+    With --products/--orders it shows progress and then waits until the other systems' workers have applied
+    the events (giving up once nothing moved for --wait seconds).
+    """
+    from federation.demo import load_demo_data
+    from federation.systems import DemoScale
+
+    scale = DemoScale(products=products, orders=orders)
     try:
-        load_demo_data(load_systems([system] if system else None), wait, click.echo)
+        load_demo_data(
+            load_systems([system] if system else None),
+            wait,
+            click.echo,
+            scale,
+            consumers=load_systems() if scale.asked else None,
+        )
     except TimeoutError as error:
         raise click.ClickException(f"demo data incomplete (are the workers running?): {error}") from error
 
@@ -265,12 +279,21 @@ def _report_missing(wanted: tuple[str, ...], found: list[DeadLetter]) -> None:
 @click.argument("system", type=SYSTEM_NAME)
 @click.option("--from", "producer", type=SYSTEM_NAME, required=True, help="the system whose data SYSTEM copies")
 @click.option("--rebuild", is_flag=True, help="replace SYSTEM's copy whatever versions it holds (a copy pinned ahead)")
-def resync(system: str, producer: str, rebuild: bool) -> None:
+@click.option(
+    "--wait",
+    default=120,
+    show_default=True,
+    help="show SYSTEM applying the events until done or nothing moved for this many seconds (0: do not wait)",
+)
+def resync(system: str, producer: str, rebuild: bool, wait: int) -> None:
     """Rebuild SYSTEM's copy of PRODUCER's data from a full re-publication."""
+    from federation.progress import wait_until_applied
     from federation.relay import BrokerUnavailable
     from federation.relay_refusals import PublishRefused
     from federation.resync import resync as run_resync
+    from federation.runtime_models import utcnow
 
+    started = utcnow()
     try:
         count = run_resync(load_system(system), load_system(producer), Settings.from_env(producer), rebuild)
     except ValueError as error:
@@ -281,6 +304,8 @@ def resync(system: str, producer: str, rebuild: bool) -> None:
         ) from error
     how = "replaces its copy with them" if rebuild else "applies them idempotently"
     click.echo(f"{producer} re-published {count} event(s); {system}'s worker {how}")
+    if wait and count:
+        wait_until_applied(load_system(producer), started, [load_system(system)], wait, click.echo)
 
 
 @main.command()

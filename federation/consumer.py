@@ -16,6 +16,7 @@ from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
+from opentelemetry.context import Context
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
@@ -27,6 +28,7 @@ from federation.provenance import ProducerCheck
 from federation.replica import REBUILD_HEADER, dialect_insert, replacing_copies
 from federation.runtime_models import InboxMessage, utcnow
 from federation.topology import Names, Subscription, consumer_declaration, declare_with_aio_pika
+from federation.tracing import PROCESS, context_from, messaging_span, within
 from shared_contracts import ContractError, Envelope, from_amqp
 
 log = logging.getLogger(__name__)
@@ -140,9 +142,10 @@ class EventConsumer:
             return
         envelopes = [envelope for _, envelope in ready]
         rebuild = {envelope.id for message, envelope in ready if _rebuilds(message, self.system)}
+        contexts = {envelope.id: context_from(message.headers) for message, envelope in ready}
         # The transaction runs on the event loop itself: it takes milliseconds, and handing each batch to a
         # thread cost more CPU than the work and doubled the consumer's tail latency (docs/performance.md).
-        outcomes = self.apply_batch(envelopes, rebuild)
+        outcomes = self.apply_batch(envelopes, rebuild, contexts)
         for (message, envelope), outcome in zip(ready, outcomes, strict=True):
             bind_correlation_id(envelope.correlation_id)
             if isinstance(outcome, EventRejected):
@@ -154,7 +157,8 @@ class EventConsumer:
                 result = "applied" if outcome else "duplicate"
                 metrics.EVENTS_CONSUMED.labels(self.system, envelope.type, result).inc()
                 metrics.CONSUMER_LATENCY.labels(self.system, envelope.type).observe(time.perf_counter() - started)
-                log.info("consumer %s: %s %s %s", self.system, result, envelope.type, envelope.id)
+                with within(contexts[envelope.id]):  # the line carries the trace the message came with
+                    log.info("consumer %s: %s %s %s", self.system, result, envelope.type, envelope.id)
                 await message.ack()
 
     def apply(self, envelope: Envelope) -> bool:
@@ -164,20 +168,25 @@ class EventConsumer:
             raise outcome
         return outcome
 
-    def apply_batch(self, envelopes: list[Envelope], rebuild: Collection[UUID] = ()) -> list[bool | Exception]:
+    def apply_batch(
+        self, envelopes: list[Envelope], rebuild: Collection[UUID] = (), contexts: Mapping[UUID, Context] | None = None
+    ) -> list[bool | Exception]:
         """Apply events in one transaction, or should one fail (or the commit) each in a transaction of its own.
 
         So a failure undoes only its own event. Events whose id is in `rebuild` replace copy rows whatever version
         they hold (`scs resync --rebuild`). Per event: True (applied), False (applied before: a duplicate) or the
         exception its handler raised. The inbox rows commit together with the effects; the caller acks only after
         this returned. (A savepoint per event did the same in one pass, but cost a third of the consumer's CPU, for
-        failures that are rare.)
+        failures that are rare.) Each event is applied under a process span, the child of its entry in `contexts`
+        (the trace context its message carried).
         """
+        contexts = contexts or {}
         if len(envelopes) > 1:
             try:
                 with self.session_factory() as session:
                     outcomes: list[bool | Exception] = [
-                        self._apply_one(session, envelope, envelope.id in rebuild) for envelope in envelopes
+                        self._apply_one(session, envelope, envelope.id in rebuild, contexts.get(envelope.id))
+                        for envelope in envelopes
                     ]
                     session.commit()
                 return outcomes
@@ -188,27 +197,44 @@ class EventConsumer:
                     len(envelopes),
                     error,
                 )
-        return [self._apply_alone(envelope, envelope.id in rebuild) for envelope in envelopes]
+        return [
+            self._apply_alone(envelope, envelope.id in rebuild, contexts.get(envelope.id)) for envelope in envelopes
+        ]
 
-    def _apply_alone(self, envelope: Envelope, rebuild: bool) -> bool | Exception:
+    def _apply_alone(self, envelope: Envelope, rebuild: bool, parent: Context | None) -> bool | Exception:
         """One event in a transaction of its own, its failure (even at commit) returned rather than raised."""
         try:
             with self.session_factory() as session:
-                outcome = self._apply_one(session, envelope, rebuild)
+                outcome = self._apply_one(session, envelope, rebuild, parent)
                 session.commit()
             return outcome
         except Exception as error:
             return error
 
-    def _apply_one(self, session: Session, envelope: Envelope, rebuild: bool = False) -> bool:
-        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises as handlers do."""
+    def _apply_one(
+        self, session: Session, envelope: Envelope, rebuild: bool = False, parent: Context | None = None
+    ) -> bool:
+        """Inbox row and handlers of one event in the caller's transaction; False for a duplicate; raises as handlers do.
+
+        Under the event's process span, so the events its handlers add to the outbox carry the trace on.
+        """
         bind_correlation_id(envelope.correlation_id)
-        if not _record_in_inbox(session, self.name, envelope):
-            return False
-        with replacing_copies() if rebuild else nullcontext():
-            for handler in self.handlers[envelope.type]:
-                handler(session, envelope)
-        session.flush()
+        with messaging_span(
+            PROCESS,
+            exchange=self.names.events_exchange(envelope.producer),
+            routing_key=envelope.type,
+            message_id=str(envelope.id),
+            correlation_id=envelope.correlation_id,
+            parent=parent,
+            queue=self.names.inbox_queue(self.name),
+        ) as span:
+            if not _record_in_inbox(session, self.name, envelope):
+                span.set_attribute("scs.duplicate", True)
+                return False
+            with replacing_copies() if rebuild else nullcontext():
+                for handler in self.handlers[envelope.type]:
+                    handler(session, envelope)
+            session.flush()
         return True
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:

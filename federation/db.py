@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from federation.settings import Settings
 
 READ_ONLY = "scs_read_only"
 BUSY_TIMEOUT_SECONDS = 30
@@ -93,9 +96,12 @@ def walk_the_index(connection: Connection) -> None:
         connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (handy in views and tests)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (handy in views and tests), with the system's settings.
+
+    `session.info["settings"]` lets a reactive function reach what it needs besides the database (its file store).
+    """
+    return sessionmaker(engine, expire_on_commit=False, info={"settings": settings} if settings else None)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -1,6 +1,7 @@
 """Logging for every process: JSON lines when not on a terminal, readable lines on one (SCS_LOG_FORMAT=json|text overrides).
 
-Each record carries the process name and the correlation id, so one grep follows a request across systems.
+Each record carries the process name and the correlation id, so one grep follows a request across systems, and
+(JSON lines) the trace and span ids of the span in progress, so a log line leads to its trace.
 A record is one line in either format: the text format escapes control characters (a request path with `%0a`
 cannot forge a line) and indents the lines of a traceback.
 """
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from federation.correlation import current_correlation_id
+from federation.tracing import log_ids
 
 READABLE = "%(asctime)s %(levelname)-7s %(process_name)s [%(correlation_id)s] %(name)s: %(message)s"
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional overrides and isolates
@@ -36,7 +38,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 class _ContextFilter(logging.Filter):
-    """Stamp each record with the process name and the current correlation id."""
+    """Stamp each record with the process name, the current correlation id and the current trace and span ids."""
 
     def __init__(self, process_name: str) -> None:
         super().__init__()
@@ -45,6 +47,7 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.__dict__["process_name"] = self.process_name
         record.__dict__["correlation_id"] = current_correlation_id() or "-"
+        record.__dict__["trace_ids"] = log_ids()
         return True
 
 
@@ -82,6 +85,9 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        ids = record.__dict__.get("trace_ids")
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

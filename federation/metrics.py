@@ -49,6 +49,11 @@ RELAY_LEASE_CHANGES = Counter(
     "Relay leases taken by this system's processes (first take and takeovers)",
     ["system"],
 )
+TRACE_SPANS_DROPPED = Counter(
+    "scs_trace_spans_dropped_total",
+    "Spans dropped before export (the bounded queue was full: the OTLP endpoint is slow or away), by reason",
+    ["reason"],
+)
 ROWS_PRUNED = Counter(
     "scs_rows_pruned_total",
     "Outbox and inbox rows deleted by housekeeping once past their retention",

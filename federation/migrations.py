@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from federation.db import make_engine
 from federation.runtime_models import RuntimeBase
+from federation.search import is_search_object
 from federation.settings import Settings
 from federation.systems import System
 
@@ -50,7 +51,13 @@ def run_migrations() -> None:
             target_metadata=[system.metadata, RuntimeBase.metadata],
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=_not_a_search_index,
         )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+
+
+def _not_a_search_index(_object: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate leaves the search index's tables and columns alone (migrations build them, no model has them)."""
+    return not is_search_object(name, type_, reflected and compare_to is None)

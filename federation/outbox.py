@@ -15,6 +15,7 @@ from federation.correlation import current_correlation_id
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import announce
 from federation.runtime_models import OutboxMessage
+from federation.tracing import current_trace_context
 from shared_contracts import Envelope, new_event
 
 _rebuild_for: ContextVar[str | None] = ContextVar("scs_rebuild_for", default=None)
@@ -38,7 +39,10 @@ def add(
     aggregate_id: object,
     aggregate_version: int,
 ) -> Envelope:
-    """Validate the event against its contract and add it to the outbox in `session`'s transaction (the relay wakes at commit)."""
+    """Validate the event against its contract and add it to the outbox in `session`'s transaction (the relay wakes at commit).
+
+    The row keeps the trace context of the span in progress (the request's or the consumed event's).
+    """
     envelope = new_event(
         event_type,
         data,
@@ -55,6 +59,7 @@ def add(
             correlation_id=envelope.correlation_id,
             body=envelope.to_json_bytes().decode(),
             rebuild_for=_rebuild_for.get(),
+            trace_context=current_trace_context(),
         )
     )
     announce(session)

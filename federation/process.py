@@ -11,7 +11,9 @@ ONE_PROCESS = "one-process"
 def prepare_process(name: str, metrics_dir: Path) -> None:
     """Log as `name`; keep Prometheus figures in `metrics_dir` (before anything imports prometheus_client)."""
     from federation.logs import configure_logging
+    from federation.telemetry import check_settings
 
+    check_settings()
     configure_logging(name)
     metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))

@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
 from aiormq.exceptions import AMQPError
+from opentelemetry.trace import SpanContext
 from sqlalchemy import Row, Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +36,7 @@ from federation.relay_refusals import PublishRefused, Refusals, refused_for_cont
 from federation.replica import REBUILD_HEADER
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
+from federation.tracing import PUBLISH, messaging_span, stored_context, trace_headers, within
 from shared_contracts import from_amqp, to_amqp
 
 log = logging.getLogger(__name__)
@@ -187,10 +189,11 @@ class OutboxRelay:
         if confirmed:
             with self.session_factory() as session, session.begin():
                 session.connection().execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
-            for row in confirmed:
+            for row, span in zip(confirmed, outcomes, strict=False):
                 metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
                 bind_correlation_id(row.correlation_id)
-                log.info("relay: published %s %s", row.event_type, row.event_id)
+                with within(cast(SpanContext, span)):
+                    log.info("relay: published %s %s", row.event_type, row.event_id)
         if len(confirmed) == len(rows):
             self.refusals.published()
             return len(rows), len(rows) == limit
@@ -202,14 +205,31 @@ class OutboxRelay:
         self.refusals.settle(failed, failure, len(rows))  # raises PublishRefused until the row is parked
         return len(confirmed), True
 
-    async def _publish(self, row: Row[Any]) -> None:
-        """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too)."""
+    async def _publish(self, row: Row[Any]) -> SpanContext:
+        """Publish one row and wait for the broker's confirm (a message no queue is bound to is confirmed too).
+
+        Under a publish span whose parent is the context stored with the row (the transaction that wrote it, not
+        whatever runs now), sent on in the `traceparent` and `tracestate` headers; returns the span's context.
+        """
         message = to_amqp(from_amqp(row.body.encode()))
         properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT, "user_id": self.user_id}
-        if row.rebuild_for:
-            properties["headers"] = {**properties["headers"], REBUILD_HEADER: row.rebuild_for}
         exchange = self._exchanges[row.producer]
-        await exchange.publish(aio_pika.Message(message.body, **properties), routing_key=row.event_type, mandatory=True)
+        with messaging_span(
+            PUBLISH,
+            exchange=exchange.name,
+            routing_key=row.event_type,
+            message_id=row.event_id,
+            correlation_id=row.correlation_id,
+            parent=stored_context(row.trace_context),
+            body_size=len(message.body),
+        ) as span:
+            properties["headers"] = {**properties["headers"], **trace_headers()}
+            if row.rebuild_for:
+                properties["headers"][REBUILD_HEADER] = row.rebuild_for
+            await exchange.publish(
+                aio_pika.Message(message.body, **properties), routing_key=row.event_type, mandatory=True
+            )
+        return span.get_span_context()
 
     async def _ensure_channel(self) -> None:
         """Connect, enable confirms and declare the topology (producer exchange and every consumer queue)."""
@@ -267,6 +287,7 @@ def _pending_rows(limit: int) -> Select[Any]:
         OUTBOX.c.correlation_id,
         OUTBOX.c.body,
         OUTBOX.c.rebuild_for,
+        OUTBOX.c.trace_context,
     )
     return select(*columns).where(WAITING).order_by(OUTBOX.c.seq).limit(limit)
 

@@ -27,7 +27,9 @@ class OutboxMessage(RuntimeBase):
 
     A row the broker or the client library refuses for its content counts its `attempts` (with `last_error`)
     and is parked (`parked_at`) once they are used up: kept for an operator, no longer in the way of the others.
-    `rebuild_for` names the consuming system a re-publication rebuilds (`scs resync --rebuild`).
+    `rebuild_for` names the consuming system a re-publication rebuilds (`scs resync --rebuild`). `trace_context` holds
+    the W3C trace context (traceparent, tracestate as JSON) of the transaction that wrote the row, as Debezium's outbox
+    does: the relay publishes with it, so the trace goes on through the broker.
     """
 
     __tablename__ = "scs_outbox"
@@ -45,6 +47,7 @@ class OutboxMessage(RuntimeBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rebuild_for: Mapped[str | None] = mapped_column(String(40))
+    trace_context: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_scs_outbox_unpublished", "published_at", "seq"),)
 

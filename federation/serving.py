@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def serve(bind: list[str], workers: int, load: Callable[[], WSGIApp]) -> None:
-    """Run gunicorn on the `bind` addresses with `workers` processes, each serving the app `load()` builds."""
+def serve(bind: list[str], workers: int, load: Callable[[], WSGIApp], process: str) -> None:
+    """Run gunicorn on the `bind` addresses with `workers` processes, each serving the app `load()` builds.
+
+    Each worker starts its own telemetry as `process` after the fork (export threads do not survive a fork).
+    """
     from gunicorn.app.base import BaseApplication
 
     options = {
@@ -29,6 +32,7 @@ def serve(bind: list[str], workers: int, load: Callable[[], WSGIApp]) -> None:
         "timeout": 30,
         "graceful_timeout": 5,
         "child_exit": _forget_worker_metrics,
+        "worker_exit": _flush_telemetry,
     }
 
     class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
@@ -39,9 +43,19 @@ def serve(bind: list[str], workers: int, load: Callable[[], WSGIApp]) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> WSGIApp:
+            from federation.telemetry import start_telemetry
+
+            start_telemetry(process)
             return load()
 
     _Server().run()
+
+
+def _flush_telemetry(_server: object, _worker: object) -> None:
+    """Gunicorn hook, in a worker that is exiting: send the spans it still holds."""
+    from federation.telemetry import active
+
+    active().shutdown()
 
 
 def _forget_worker_metrics(_server: object, worker: Any) -> None:

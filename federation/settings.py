@@ -59,6 +59,7 @@ class Settings:
     outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION
     inbox_retention: timedelta = DEFAULT_INBOX_RETENTION
     prune_interval: timedelta = DEFAULT_PRUNE_INTERVAL
+    files_path: Path | None = None
 
     @classmethod
     def from_env(cls, system: str, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +95,7 @@ class Settings:
             outbox_retention=_duration(env, "SCS_OUTBOX_RETENTION", DEFAULT_OUTBOX_RETENTION),
             inbox_retention=_duration(env, "SCS_INBOX_RETENTION", DEFAULT_INBOX_RETENTION),
             prune_interval=_duration(env, "SCS_PRUNE_INTERVAL", DEFAULT_PRUNE_INTERVAL),
+            files_path=Path(env[f"SCS_{upper}_FILES_DIR"]) if env.get(f"SCS_{upper}_FILES_DIR") else None,
         )
 
     @property
@@ -105,6 +107,11 @@ class Settings:
     def public_keys_dir(self) -> Path:
         """Where token verifiers find the issuer's public keys (SCS_PUBLIC_KEYS_DIR, e.g. a volume shared read-only)."""
         return self.public_keys_path or self.keys_dir
+
+    @property
+    def files_dir(self) -> Path:
+        """Where the system's file store keeps its files (SCS_<SYSTEM>_FILES_DIR, e.g. a volume its processes share)."""
+        return self.files_path or self.data_dir / "files" / self.system
 
     @property
     def metrics_dir(self) -> Path:

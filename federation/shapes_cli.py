@@ -27,7 +27,7 @@ def one_process_web(workers: int, host: str) -> None:
 
     prepare_process(f"{ONE_PROCESS}-web", one_process_metrics_dir(Settings.from_env("user").data_dir))
     bind = [f"{host}:{Settings.from_env(name).port}" for name in SYSTEMS]
-    serve(bind, workers, lambda: one_process_app(load_systems()))
+    serve(bind, workers, lambda: one_process_app(load_systems()), f"{ONE_PROCESS}-web")
 
 
 @one_process.command("worker")
@@ -35,9 +35,11 @@ def one_process_worker() -> None:
     """Run every system's consumer and outbox relay (each with its own lease) in this one process."""
     prepare_process(f"{ONE_PROCESS}-worker", one_process_metrics_dir(Settings.from_env("user").data_dir))
     from federation.systems import load_systems
-    from federation.worker import WorkerPart, run_workers
+    from federation.worker import WorkerPart, run_traced
 
-    run_workers([WorkerPart(system, Settings.from_env(system.name)) for system in load_systems()])
+    run_traced(
+        f"{ONE_PROCESS}-worker", [WorkerPart(system, Settings.from_env(system.name)) for system in load_systems()]
+    )
 
 
 @click.command("function")
@@ -54,7 +56,8 @@ def function(system_name: str, function_name: str, workers: int, bind: str | Non
     if system_name not in SYSTEMS:
         raise click.ClickException(f"unknown system {system_name!r}; valid: {', '.join(sorted(SYSTEMS))}")
     settings = Settings.from_env(system_name)
-    prepare_process(f"{system_name}-fn-{function_name}", settings.metrics_dir)
+    process = f"{system_name}-fn-{function_name}"
+    prepare_process(process, settings.metrics_dir)
     from federation.function_shape import UnknownFunction, find_function
     from federation.systems import load_system
 
@@ -65,10 +68,10 @@ def function(system_name: str, function_name: str, workers: int, bind: str | Non
     if chosen.kind == "restful":
         from federation.serving import function_app, serve
 
-        serve([bind or f"127.0.0.1:{settings.port}"], workers, lambda: function_app(chosen))
+        serve([bind or f"127.0.0.1:{settings.port}"], workers, lambda: function_app(chosen), process)
         return
     from federation.heartbeat import heartbeat_file
-    from federation.worker import WorkerPart, run_workers
+    from federation.worker import WorkerPart, run_traced
 
     beat = heartbeat_file(settings, f"fn.{chosen.name}")
-    run_workers([WorkerPart(chosen.system, settings, chosen.consumer_name, beat)])
+    run_traced(process, [WorkerPart(chosen.system, settings, chosen.consumer_name, beat)])

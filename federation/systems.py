@@ -28,6 +28,19 @@ SYSTEMS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class DemoScale:
+    """How much demo data `scs demo-data` asks for; None keeps a system's small default set."""
+
+    products: int | None = None
+    orders: int | None = None
+
+    @property
+    def asked(self) -> bool:
+        """True when a size was given (then loaders show progress)."""
+        return self.products is not None or self.orders is not None
+
+
+@dataclass(frozen=True)
 class System:
     """A self-contained system as the runtime sees it: its models, route table, event table and extras.
 
@@ -43,7 +56,7 @@ class System:
     commands: Sequence[click.Command] = ()
     republishers: Mapping[str, Callable[[Session], int]] = field(default_factory=dict)
     configure_app: Callable[[Any], None] | None = None
-    demo_data: Callable[[Session], int] | None = None
+    demo_data: Callable[[Session, DemoScale], Iterable[tuple[int, int]]] | None = None
     token_policy: TokenPolicy | None = None
 
     @property

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from opentelemetry import trace
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,13 +22,17 @@ from federation.auth import TokenVerifier, admin_required, current_identity, log
 from federation.broker_urls import unreachable_reason
 from federation.correlation import bind_correlation_id
 from federation.db import make_engine, make_session_factory, read_only
+from federation.formatting import install_filters
 from federation.fragments import origin_of
 from federation.outbox_parking import outbox_problem, outbox_warning
+from federation.pagination import page_url
 from federation.request_input import StrictJSONProvider, refuse_nul_in_query_and_form
-from federation.routing import register_routes
+from federation.routing import install_body_limits, register_routes
+from federation.search import CANDIDATES
 from federation.settings import Settings
 from federation.status import system_status
 from federation.systems import System
+from federation.telemetry import active, instrument_engine
 from federation.topology import Names
 
 log = logging.getLogger(__name__)
@@ -78,21 +83,44 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
         system=system,
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
-        read_session_factory=make_session_factory(read_only(engine)),
+        session_factory=make_session_factory(engine, settings),
+        read_session_factory=make_session_factory(read_only(engine), settings),
         verifier=TokenVerifier(settings),
     )
     if settings.trusted_proxies:  # behind N proxies that set X-Forwarded-For and -Proto: the client and scheme they saw
         proxies = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    _instrument(app, engine)
+    install_body_limits(app, system.routes)
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
     register_routes(app, system.routes, csrf)
+    install_filters(app)
     _install_request_hooks(app)
     if system.configure_app is not None:
         system.configure_app(app)
     return app
+
+
+def _instrument(app: Flask, engine: Engine) -> None:
+    """Trace requests (OpenTelemetry's Flask instrumentation) and their SQL, when this process exports traces.
+
+    A request's incoming `traceparent` is its parent; a malformed one starts a new trace. Probes and /metrics are
+    left out: they would bury the checkouts.
+    """
+    telemetry = active()
+    if telemetry.tracer_provider is None:
+        return
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor.instrument_app(  # type: ignore[no-untyped-call]  # the instrumentation is unannotated
+        app,
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+        excluded_urls="/healthz,/readyz,/metrics,/_scs/static",
+    )
+    instrument_engine(engine)
 
 
 def db_session() -> Session:
@@ -202,6 +230,7 @@ def _install_request_hooks(app: Flask) -> None:
     def _bind_correlation_id() -> None:
         g.started_at = time.perf_counter()
         g.correlation_id = bind_correlation_id(request.headers.get("X-Request-ID"))
+        trace.get_current_span().set_attribute("scs.correlation_id", g.correlation_id)
 
     app.before_request(refuse_nul_in_query_and_form)
 
@@ -225,7 +254,9 @@ def _install_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "default-src 'self'; img-src 'self' data: blob: "
+            + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
+            + "; style-src 'self'; script-src 'self'; "
             "connect-src 'self' "
             + " ".join(origin_of(url) for url in runtime().settings.system_urls.values())
             + "; form-action 'self' "
@@ -239,6 +270,8 @@ def _install_request_hooks(app: Flask) -> None:
         session = g.pop("scs_db_session", None)
         if session is not None:
             session.close()
+
+    app.jinja_env.globals.update(page_url=page_url, search_candidates=CANDIDATES)
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:

@@ -22,6 +22,7 @@ from federation.relay import OutboxRelay
 from federation.relay_lease import RelayLease
 from federation.settings import Settings
 from federation.systems import System, load_systems
+from federation.telemetry import active, instrument_engine, start_telemetry
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
@@ -128,12 +129,23 @@ def run_workers(
             relay_thread.join(timeout=10)
 
 
+def run_traced(process: str, parts: Sequence[WorkerPart]) -> None:
+    """`run_workers` in a process of its own, named `process` in its traces, whose spans are sent before it ends."""
+    start_telemetry(process)
+    try:
+        run_workers(parts)
+    finally:
+        active().shutdown()
+
+
 def _start_part(
     part: WorkerPart, subscriptions: list[Subscription], lease_tasks: Sequence[LeaseTask], stop: threading.Event
 ) -> tuple[threading.Thread, EventConsumer | None]:
     """Start the part's relay, lease tasks, housekeeping and heartbeat threads; its consumer (if any) is left to run."""
     system, settings = part.system, part.settings
-    session_factory = make_session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    instrument_engine(engine)
+    session_factory = make_session_factory(engine, settings)
     relay = build_relay(system, settings, session_factory, subscriptions)
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name=f"{system.name}-relay", daemon=True)
     relay_thread.start()

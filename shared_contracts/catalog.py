@@ -8,6 +8,30 @@ from pydantic import BaseModel, Field
 
 from ._types import DATA_CONFIG, Cents, Currency
 
+#: Where a variant is served: a path under the catalog's base URL, named after the file's SHA-256 (never changes).
+IMAGE_PATH_PATTERN = r"^/images/[0-9a-f]{64}\.(webp|jpg)$"
+
+
+class ImageVariant(BaseModel):
+    """One rendition of a product image: a path relative to the catalog's base URL, and its pixel size."""
+
+    model_config = DATA_CONFIG
+
+    url: str = Field(pattern=IMAGE_PATH_PATTERN, max_length=100)
+    width: int = Field(ge=1, le=10000)
+    height: int = Field(ge=1, le=10000)
+    media_type: str = Field(default="image/webp", pattern=r"^image/(webp|jpeg)$")
+
+
+class ProductImage(BaseModel):
+    """A processed product image: its alternative text and its variants, narrowest first."""
+
+    model_config = DATA_CONFIG
+
+    id: UUID
+    alt: str = Field(default="", max_length=300)
+    variants: list[ImageVariant] = Field(min_length=1, max_length=8)
+
 
 class ProductState(BaseModel):
     """Full public state of a product, including price and stock on hand."""
@@ -22,6 +46,17 @@ class ProductState(BaseModel):
     currency: Currency = "EUR"
     stock: int = Field(ge=0)
     discontinued: bool = False
+    images: list[ProductImage] = Field(default=[], max_length=20)
+
+
+class ProductImageUploaded(BaseModel):
+    """The original of a product image was stored and waits to be processed (the catalog's own work item)."""
+
+    model_config = DATA_CONFIG
+
+    image_id: UUID
+    product_id: UUID
+    original: str = Field(pattern=r"^originals/[0-9a-f]{64}\.(jpg|png|webp)$")
 
 
 class StockLine(BaseModel):
@@ -66,6 +101,7 @@ EVENTS: dict[str, dict[int, type[BaseModel]]] = {
     "catalog.product.created": {1: ProductState},
     "catalog.product.updated": {1: ProductState},
     "catalog.product.discontinued": {1: ProductState},
+    "catalog.product_image.uploaded": {1: ProductImageUploaded},
     "catalog.stock.reserved": {1: StockReserved},
     "catalog.stock.rejected": {1: StockRejected},
 }

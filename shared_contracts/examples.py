@@ -10,6 +10,8 @@ from .registry import event_spec
 USER_ID = "0b6a2a8e-4d0b-4b5e-9a53-2f7c1f0d9a01"
 PRODUCT_ID = "5f0e8c2d-1a3b-4c5d-8e6f-7a8b9c0d1e02"
 ORDER_ID = "9c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e03"
+IMAGE_ID = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a04"
+IMAGE_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 _USER = {"id": USER_ID, "email": "ada@example.org", "display_name": "Ada", "roles": ["customer"]}
 _PRODUCT = {
@@ -36,8 +38,23 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
     ("user.profile_updated", 1): {**_USER, "display_name": "Ada L."},
     ("user.deleted", 1): {"id": USER_ID, "deleted": True},
     ("catalog.product.created", 1): _PRODUCT,
-    ("catalog.product.updated", 1): {**_PRODUCT, "price_cents": 1300},
+    ("catalog.product.updated", 1): {
+        **_PRODUCT,
+        "price_cents": 1300,
+        "images": [
+            {
+                "id": IMAGE_ID,
+                "alt": "A blue enamel mug on a wooden table",
+                "variants": [{"url": f"/images/{IMAGE_HASH}.webp", "width": 160, "height": 120}],
+            }
+        ],
+    },
     ("catalog.product.discontinued", 1): {**_PRODUCT, "discontinued": True},
+    ("catalog.product_image.uploaded", 1): {
+        "image_id": IMAGE_ID,
+        "product_id": PRODUCT_ID,
+        "original": f"originals/{IMAGE_HASH}.jpg",
+    },
     ("catalog.stock.reserved", 1): {
         "order_id": ORDER_ID,
         "lines": [{"product_id": PRODUCT_ID, "quantity": 2}],

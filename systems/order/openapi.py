@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from federation.openapi import ApiDescription, Operation
+from federation.pagination import PageQuery
+from shared_contracts.catalog import ProductImage
 from shared_contracts.order import OrderState, OrderStatus
 from systems.order.orders.requests import PlaceOrderRequest
 
@@ -29,9 +31,11 @@ class Order(OrderState):
 
 
 class Orders(BaseModel):
-    """The caller's orders, newest first."""
+    """One page of the caller's orders, newest first."""
 
     items: list[Order]
+    next: str | None
+    previous: str | None
 
 
 class ProductCopy(BaseModel):
@@ -45,15 +49,24 @@ class ProductCopy(BaseModel):
     currency: str
     available: int
     availability: Literal["in_stock", "sold_out"]
+    images: list[ProductImage]
     aggregate_version: int
     updated_at: AwareDatetime
 
 
 class ProductCopies(BaseModel):
-    """Every orderable product of the local copy, and when the catalog was last heard from."""
+    """One page of orderable products of the local copy, and when the catalog was last heard from."""
 
     items: list[ProductCopy]
+    next: str | None
+    previous: str | None
     as_of: AwareDatetime | None
+
+
+class ProductSearch(PageQuery):
+    """Query string of GET /api/products: words to search for (ranked, the last as a prefix) and the page."""
+
+    q: str = Field(default="", max_length=1000)
 
 
 API = ApiDescription(
@@ -61,9 +74,13 @@ API = ApiDescription(
     version="1",
     operations=[
         Operation(
-            "GET", "/api/products", "Orderable products (the local copy, with availability)", {200: ProductCopies}
+            "GET",
+            "/api/products",
+            "Orderable products (the local copy, with availability), searchable",
+            {200: ProductCopies},
+            query=ProductSearch,
         ),
-        Operation("GET", "/api/orders", "My orders", {200: Orders}, auth="required"),
+        Operation("GET", "/api/orders", "My orders", {200: Orders}, query=PageQuery, auth="required"),
         Operation(
             "POST",
             "/api/orders",

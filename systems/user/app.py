@@ -1,4 +1,4 @@
-"""What the user system adds to the shared app: a signing key from the first start, and display filters."""
+"""What the user system adds to the shared app: a signing key from the first start, and a display filter."""
 
 from __future__ import annotations
 
@@ -11,16 +11,10 @@ from systems.user.base import as_utc
 
 
 def configure_app(app: Flask) -> None:
-    """Make sure a signing key exists (so jwks.json is never empty) and register the templates' filters."""
+    """Make sure a signing key exists (so jwks.json is never empty) and register the templates' time filter."""
     settings = app.extensions["scs"].settings
     current_signing_key(settings.keys_dir, settings.public_keys_dir)
-    app.add_template_filter(money)
     app.add_template_filter(timestamp)
-
-
-def money(cents: int, currency: str) -> str:
-    """12.50 EUR."""
-    return f"{cents / 100:,.2f} {currency}"
 
 
 def timestamp(value: datetime) -> str:

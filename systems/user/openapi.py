@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictStr
 
 from federation.openapi import ApiDescription, Operation, omit_null
+from federation.pagination import PageQuery
 
 
 class Body(BaseModel):
@@ -97,6 +98,8 @@ class MyOrders(BaseModel):
     """My orders from the local copy, newest first, and when the copy was last updated."""
 
     items: list[OrderCopy]
+    next: str | None
+    previous: str | None
     as_of: AwareDatetime | None
 
 
@@ -153,6 +156,13 @@ API = ApiDescription(
             auth="required",
             errors=THROTTLED,
         ),
-        Operation("GET", "/api/users/me/orders", "My orders (from the local copy)", {200: MyOrders}, auth="required"),
+        Operation(
+            "GET",
+            "/api/users/me/orders",
+            "My orders (from the local copy)",
+            {200: MyOrders},
+            query=PageQuery,
+            auth="required",
+        ),
     ],
 )

@@ -158,9 +158,9 @@ def _final_versions(commits: list[tuple[uuid.UUID, int, float]]) -> dict[uuid.UU
 
 
 @contextmanager
-def running_pipeline(database: str, products: int = 100) -> Iterator[Rig]:
-    """Catalog and order workers running on `database`, with `products` products created and copied."""
-    with running_federation(database) as federation:
+def running_pipeline(database: str, products: int = 100, extra_env: dict[str, str] | None = None) -> Iterator[Rig]:
+    """Catalog and order workers running on `database`, with `products` products created and copied (`extra_env`: to each)."""
+    with running_federation(database, extra_env=extra_env) as federation:
         catalog_engine, catalog = sessions(federation, "catalog")
         order_engine, order = sessions(federation, "order", writes=False)
         try:

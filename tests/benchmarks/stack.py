@@ -44,8 +44,13 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def running_federation(database: str, amqp_url: str = AMQP_URL) -> Iterator[Federation]:
-    """Catalog and order with migrated `database` ("sqlite" or "postgres") databases in a private namespace; nothing started."""
+def running_federation(
+    database: str, amqp_url: str = AMQP_URL, extra_env: dict[str, str] | None = None
+) -> Iterator[Federation]:
+    """Catalog and order with migrated `database` ("sqlite" or "postgres") databases in a private namespace; nothing started.
+
+    `extra_env` goes to every process (e.g. the OTEL_* settings).
+    """
     with tempfile.TemporaryDirectory(prefix="scs-bench-") as tmp, _database_urls(database, Path(tmp)) as urls:
         namespace = f"bench-{uuid.uuid4().hex[:10]}"
         federation = Federation(
@@ -53,7 +58,7 @@ def running_federation(database: str, amqp_url: str = AMQP_URL) -> Iterator[Fede
             namespace=namespace,
             amqp_url=amqp_url,
             database_urls=urls,
-            extra_env={"SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS))},
+            extra_env={"SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)), **(extra_env or {})},
         )
         federation.scs("db", "upgrade")
         try:

@@ -52,4 +52,4 @@ def test_an_admin_fixes_a_validation_error_and_the_new_product_reaches_the_order
 
     wait_for(offered, timeout=30, interval=0.3, message="the new product in the order system's list")
     visits.look("admin-05-in-the-order-system")
-    expect(page.locator(".card", has_text=name)).to_contain_text("39.00 EUR")
+    expect(page.locator(".card", has_text=name)).to_contain_text("€39.00")

@@ -54,7 +54,7 @@ def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{shop.url('catalog')}/")
-    visits.look("customer-07-back-on-the-catalog", docs="catalog")
+    visits.look("customer-07-back-on-the-catalog")
     expect(page.locator("[data-fragment-source='account-badge']")).to_contain_text("Signed in as Ada")
 
     page.goto(f"{shop.url('order')}/")
@@ -89,7 +89,7 @@ def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_
     expect(page).to_have_url(re.compile(rf"{shop.url('order')}/orders/[0-9a-f-]{{36}}$"))
     order_url = page.url
     expect(page.locator("#order-status")).to_have_attribute("data-status", "confirmed", timeout=30_000)
-    visits.look("customer-13-order-confirmed", docs="order")
+    visits.look("customer-13-order-confirmed")
 
     page.goto(f"{shop.url('user')}/")
 
@@ -98,7 +98,7 @@ def test_a_customer_orders_sees_it_confirmed_in_my_orders_cancels_and_the_stock_
         return page.locator("#orders-heading + .freshness + table .status-confirmed").count() == 1
 
     wait_for(my_order_listed, timeout=30, interval=0.3, message="the confirmed order under My orders")
-    visits.look("customer-14-my-orders", docs="user")
+    visits.look("customer-14-my-orders")
 
     page.locator("table").get_by_role("link", name=re.compile("^Order ")).click()
     expect(page).to_have_url(order_url)

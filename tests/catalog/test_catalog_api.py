@@ -7,6 +7,7 @@ import uuid
 from shared_contracts.catalog import ProductState
 from systems.catalog.products.events import republish_products
 from systems.catalog.products.queries import PER_PAGE
+from systems.catalog.sales.models import ProductSales
 from tests.catalog.conftest import add_product, get_product, outbox
 
 NEW = {"sku": "mug-001", "name": "Enamel mug", "description": "Blue, 350 ml.", "price_cents": 1250, "stock": 40}
@@ -77,23 +78,24 @@ def test_list_searches_name_sku_and_description_and_pages(client, session_factor
     add_product(session_factory, sku="POT-1", name="Teapot", description="Cast iron, 100% handmade")
     add_product(session_factory, sku="OLD-1", name="Old cup", discontinued=True)
     first = client.get("/api/products").json
-    assert (first["total"], first["pages"], first["page"], len(first["items"])) == (PER_PAGE + 6, 2, 1, PER_PAGE)
-    second = client.get("/api/products?page=2").json
-    assert len(second["items"]) == 6 and second["items"][-1]["name"] == "Teapot"
+    assert len(first["items"]) == PER_PAGE and first["previous"] is None and first["next"]
+    second = client.get("/api/products", query_string={"cursor": first["next"]}).json
+    assert len(second["items"]) == 6 and second["items"][-1]["name"] == "Teapot" and second["next"] is None
+    back = client.get("/api/products", query_string={"cursor": second["previous"]}).json
+    assert back["items"] == first["items"]
     assert [p["sku"] for p in client.get("/api/products?q=pot-").json["items"]] == ["POT-1"]
     assert [p["sku"] for p in client.get("/api/products?q=IRON").json["items"]] == ["POT-1"]
     assert [p["sku"] for p in client.get("/api/products?q=100%25").json["items"]] == ["POT-1"]
-    assert client.get("/api/products?q=nothing-like-this").json == {"items": [], "page": 1, "pages": 1, "total": 0}
-    assert client.get("/api/products?page=0").status_code == 400
-    assert client.get("/api/products?page=x").json["error"]["details"] == {
-        "page": "Input should be a valid integer, unable to parse string as an integer"
+    assert client.get("/api/products?q=nothing-like-this").json == {"items": [], "next": None, "previous": None}
+    assert client.get("/api/products?limit=x").json["error"]["details"] == {
+        "limit": "Input should be a valid integer, unable to parse string as an integer"
     }
 
 
 def test_discontinued_products_are_listed_for_admins_only(client, admin, session_factory):
     add_product(session_factory, sku="OLD-1", discontinued=True)
-    assert client.get("/api/products").json["total"] == 0
-    assert client.get("/api/products", headers=admin).json["total"] == 1
+    assert client.get("/api/products").json["items"] == []
+    assert len(client.get("/api/products", headers=admin).json["items"]) == 1
 
 
 def test_patch_changes_fields_and_publishes_updated(client, admin, session_factory):
@@ -144,3 +146,21 @@ def test_republisher_publishes_every_product_at_its_current_version(session_fact
         session.commit()
     events = outbox(session_factory, "catalog.product.updated")
     assert [(e.aggregate_id, e.aggregate_version) for e in events] == [(str(first.id), 1), (str(second.id), 4)]
+
+
+def test_best_sellers_page_by_units_sold_along_the_sales_copy(client, session_factory):
+    for units in range(1, PER_PAGE + 4):
+        product = add_product(session_factory, sku=f"S-{units:03d}", name=f"Seller {units:03d}")
+        with session_factory() as session:
+            session.add(ProductSales(product_id=product.id, units_sold=units % 10 + 1))
+            session.commit()
+    add_product(session_factory, sku="NONE-1", name="Never sold")
+    first = client.get("/api/products?sort=bestsellers").json
+    sold = [item["units_sold"] for item in first["items"]]
+    assert len(sold) == PER_PAGE and sold == sorted(sold, reverse=True) and sold[0] == 10
+    second = client.get("/api/products", query_string={"sort": "bestsellers", "cursor": first["next"]}).json
+    assert len(second["items"]) == 3 and second["next"] is None
+    seen = [item["sku"] for item in first["items"] + second["items"]]
+    assert len(set(seen)) == PER_PAGE + 3 and "NONE-1" not in seen
+    back = client.get("/api/products", query_string={"sort": "bestsellers", "cursor": second["previous"]}).json
+    assert back["items"] == first["items"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 
 from shared_contracts.catalog import ProductState
@@ -37,15 +39,32 @@ def test_browse_shows_cards_search_and_empty_states(client, session_factory):
     assert "No products match “zebra”." in client.get("/?q=zebra").get_data(as_text=True)
 
 
+def link(page: str, rel: str) -> str:
+    """The href of the page's next/previous link."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', page)
+    assert found, f"no {rel} link"
+    return html.unescape(found.group(1))
+
+
 def test_browse_pages_through_twenty_products_at_a_time(client, session_factory):
     for number in range(PER_PAGE + 1):
         add_product(session_factory, sku=f"CUP-{number:03d}", name=f"Cup {number:03d}")
-    first = client.get("/?q=cup").get_data(as_text=True)
-    assert "Cup 019" in first and "Cup 020" not in first and "Page 1 of 2" in first
-    assert 'aria-current="page"' in first and "/?page=2&amp;q=cup" in first
-    second = client.get("/?q=cup&page=2").get_data(as_text=True)
-    assert "Cup 020" in second and "Cup 000" not in second
-    assert "Cup 020" in client.get("/?q=cup&page=99").get_data(as_text=True)
+    first = client.get("/?sort=name&q=cup").get_data(as_text=True)
+    assert "Cup 019" in first and "Cup 020" not in first and 'rel="prev"' not in first
+    next_url = link(first, "next")
+    assert "q=cup" in next_url and "sort=name" in next_url
+    second = client.get(next_url).get_data(as_text=True)
+    assert "Cup 020" in second and "Cup 000" not in second and 'rel="next"' not in second
+    previous_url = link(second, "prev")
+    back = client.get(previous_url).get_data(as_text=True)
+    assert "Cup 000" in back and "Cup 019" in back and "Cup 020" not in back
+    assert "Cup 000" in client.get("/?q=cup&sort=name&page=99").get_data(as_text=True)  # no page numbers any more
+
+
+def test_a_bad_cursor_is_a_clear_error_page(client, session_factory):
+    add_product(session_factory, name="Cup")
+    response = client.get("/?cursor=forged")
+    assert response.status_code == 400 and "cursor" in response.get_data(as_text=True)
 
 
 def test_bestsellers_sort_uses_the_sales_copy(client, session_factory):
@@ -56,8 +75,12 @@ def test_bestsellers_sort_uses_the_sales_copy(client, session_factory):
         session.commit()
     by_name = client.get("/").get_data(as_text=True)
     assert by_name.index("Apple crate") < by_name.index("Zinc bucket")
+    with session_factory() as session:
+        session.add(ProductSales(product_id=add_product(session_factory, name="Copper pot").id, units_sold=2))
+        session.commit()
     best = client.get("/?sort=bestsellers").get_data(as_text=True)
-    assert best.index("Zinc bucket") < best.index("Apple crate") and "7 sold" in best
+    assert best.index("Zinc bucket") < best.index("Copper pot") and "7 sold" in best
+    assert "Apple crate" not in best  # best sellers are the products that sold
 
 
 def test_product_page_shows_sales_and_links_to_the_order_system(client, session_factory):

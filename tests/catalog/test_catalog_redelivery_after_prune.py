@@ -1,7 +1,7 @@
-"""Catalog reactive functions are idempotent by state: an order event again after its inbox row was pruned changes nothing.
+"""Catalog reactive functions are idempotent by state: an event again after its inbox row was pruned changes nothing.
 
 Housekeeping deletes inbox rows older than SCS_INBOX_RETENTION; an order event delivered after that reserves,
-releases and counts nothing a second time.
+releases and counts nothing a second time, and an image upload makes no second set of variants.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from shared_contracts.order import OrderState
 from systems.catalog.products.queries import units_sold
 from systems.catalog.system import SYSTEM
 from tests.catalog.conftest import add_product, get_product, order_event, outbox
+from tests.catalog.test_catalog_images import upload
 from tests.federation.harness import delivering_to
+from tests.images import photo
 
 
 @pytest.fixture
@@ -96,3 +98,19 @@ def test_order_cancelled_again_takes_the_sale_out_once(session_factory, events):
     events.again_after_prune(later_order_event(), cancelled, confirmed)
 
     assert sold(session_factory, mug) == 5
+
+
+def test_an_image_upload_again_makes_no_second_set_of_variants_and_publishes_nothing(
+    client, admin, session_factory, events
+):
+    mug = add_product(session_factory)
+    upload(client, admin, mug.id, photo(200, 100))
+    upload(client, admin, mug.id, photo(220, 100))
+    first, later = outbox(session_factory, "catalog.product_image.uploaded")
+    events.deliver(first)
+    assert stock_and_version(session_factory, mug.id) == (10, 2)
+
+    events.again_after_prune(later, first)
+
+    assert stock_and_version(session_factory, mug.id) == (10, 3)  # the later upload's change only
+    assert len(outbox(session_factory, "catalog.product.updated")) == 2

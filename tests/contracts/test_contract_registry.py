@@ -17,6 +17,7 @@ ARCHITECTURE_EVENTS = {
     "catalog.product.discontinued",
     "catalog.stock.reserved",
     "catalog.stock.rejected",
+    "catalog.product_image.uploaded",  # the catalog's own work item, consumed by itself (not yet in ARCHITECTURE §3)
     "order.placed",
     "order.confirmed",
     "order.rejected",

@@ -79,10 +79,15 @@ def copied_product(federation: Federation, product_id: str, headers: dict | None
     """The order system's copy of a product, once it has arrived."""
 
     def find():
-        items = requests.get(f"{federation.url('order')}/api/products", headers=headers or {}, timeout=10).json()[
-            "items"
-        ]
-        return next((item for item in items if item["id"] == product_id), None)
+        params: dict[str, Any] = {"limit": 100}
+        while True:  # every page of the copy, following its `next` cursors
+            body = requests.get(
+                f"{federation.url('order')}/api/products", params=params, headers=headers or {}, timeout=10
+            ).json()
+            found = next((item for item in body["items"] if item["id"] == product_id), None)
+            if found is not None or body["next"] is None:
+                return found
+            params["cursor"] = body["next"]
 
     return wait_for(find, timeout=timeout, interval=0.2, message=f"product {product_id} in the order system's copy")
 

@@ -22,7 +22,7 @@ def test_my_orders_lists_mine_only(app, browser, bearer, mint_token):
     theirs = place(app, {"Authorization": f"Bearer {mint_token()}"})
     html = browser.get("/orders").get_data(as_text=True)
     assert f"/orders/{mine}" in html and f"/orders/{theirs}" not in html
-    assert "25.00 EUR" in html and "pending" in html
+    assert "€25.00" in html and "pending" in html
 
 
 def test_a_pending_order_page_polls_and_offers_cancel(app, browser, bearer):

@@ -41,7 +41,7 @@ def test_browsing_and_ordering_from_the_copies_alone(lonely_app, mint_token):
     assert response.status_code == 302 and response.location.startswith("/orders/")
 
     order_page = client.get(response.location).get_data(as_text=True)
-    assert "pending" in order_page and "25.00 EUR" in order_page
+    assert "pending" in order_page and "€25.00" in order_page
     with session_factory(lonely_app)() as session:
         waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.published_at.is_(None))).all()
     assert [row.event_type for row in waiting] == ["order.placed"]

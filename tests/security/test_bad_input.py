@@ -7,11 +7,13 @@ and text with a message naming the character.
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from federation.pagination import encode_cursor
 from tests.catalog.conftest import add_product
 from tests.security.conftest import assert_error_shape, stored
 from tests.user.support import PASSWORD, log_in, make_admin, register
@@ -112,14 +114,29 @@ def test_nan_and_infinity_in_the_product_forms_are_a_form_message(apps, admin_he
     assert stored(app) == before
 
 
-def test_a_page_number_past_any_database_integer_is_a_4xx(apps):
-    client = apps["user"].test_client()
+def test_page_numbers_limits_and_cursors_are_clamped_or_a_400_naming_the_cursor(apps):
+    app = apps["user"]
+    client = app.test_client()
     account = register(client).get_json()
-    make_admin(apps["user"], account["id"])
+    make_admin(app, account["id"])
     log_in(client)
-    response = client.get("/admin/users?page=4611686018427387904")
-    assert response.status_code == 404
-    assert client.get("/admin/users?page=2").status_code == 200
+    for query in ("page=4611686018427387904", "page=-1", "page=999999999", "limit=0", "limit=1000000000"):
+        response = client.get(f"/admin/users?{query}")
+        assert response.status_code == 200 and "(you)" in response.get_data(as_text=True), query
+    with app.test_request_context():
+        orders_cursor = encode_cursor("user.my-orders", "next", ["2026-01-01T00:00:00", str(uuid.uuid4())])
+        accounts_cursor = encode_cursor("user.accounts", "next", ["2026-01-01T00:00:00", str(uuid.uuid4())])
+        wrong_key = encode_cursor("user.accounts", "next", ["not a time", "not a uuid"])
+    tampered = accounts_cursor[:-3] + ("abc" if not accounts_cursor.endswith("abc") else "xyz")
+    for cursor in (orders_cursor, wrong_key, tampered, "x" * 3000):
+        response = client.get("/admin/users", query_string={"cursor": cursor})
+        assert response.status_code == 400 and "cursor" in response.get_data(as_text=True), cursor
+    for cursor in (accounts_cursor, tampered, "x" * 3000):
+        api = client.get("/api/users/me/orders", query_string={"cursor": cursor, "limit": "0"})
+        assert api.status_code == 400 and set(api.json["error"]["details"]) == {"cursor"}
+    assert client.get("/admin/users", query_string={"cursor": accounts_cursor}).status_code == 200
+    assert client.get("/api/users/me/orders", query_string={"cursor": orders_cursor}).json["items"] == []
+    assert client.get("/api/users/me/orders?limit=1e3").json["error"]["details"] == {"limit": "1e3"}
 
 
 @pytest.mark.parametrize("roles", [5, "admin", {"admin": True}, [["admin"]], None])

@@ -92,7 +92,7 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     client = app.test_client()
     user_id = uuid.UUID(register(client).json["id"])
     log_in(client)
-    assert client.get("/api/users/me/orders").json == {"items": [], "as_of": None}
+    assert client.get("/api/users/me/orders").json == {"items": [], "next": None, "previous": None, "as_of": None}
     order_id = uuid.uuid4()
     confirmed = order_event("order.confirmed", 2, order_id=order_id, customer_id=user_id, total_cents=123456)
     placed = order_event("order.placed", 1, order_id=order_id, customer_id=user_id, total_cents=123456)
@@ -128,6 +128,23 @@ def test_the_consumer_keeps_my_orders_current_even_out_of_order(data_dir, sqlite
     assert order["url"] == f"http://localhost:5003/orders/{order_id}"
     assert mine["as_of"] is not None
     page = client.get("/").get_data(as_text=True)
-    assert f'<a href="http://localhost:5003/orders/{order_id}">Order {str(order_id)[:8]}</a>' in page
-    assert "1,234.56 EUR" in page and "status-confirmed" in page and "As of " in page
+    assert f'<a href="http://localhost:5003/orders/{order_id}">Order #{str(order_id)[:8].upper()}</a>' in page
+    assert "€1,234.56" in page and "status-confirmed" in page and "As of " in page
     assert "no orders yet" not in page
+    product_id = example_data("order.placed")["lines"][0]["product_id"]
+    assert f'data-fragment="http://localhost:5002/fragments/v1/products/{product_id}/thumbnail"' in page
+
+
+def test_the_copy_keeps_the_first_three_distinct_products_of_the_lines(app):
+    order_id, customer_id = uuid.uuid4(), uuid.uuid4()
+    products = [str(uuid.uuid4()) for _ in range(4)]
+    event = order_event("order.placed", 1, order_id=order_id, customer_id=customer_id)
+    data = event.data.model_dump(mode="json")
+    data["lines"] = [
+        {"product_id": pid, "name": "Mug", "quantity": 1, "unit_price_cents": 100}
+        for pid in [products[0], products[1], products[0], products[2], products[3]]
+    ]
+    data["total_cents"] = 500
+    apply(app, new_event("order.placed", data, aggregate_id=str(order_id), aggregate_version=1))
+    copy = stored(app, order_id)
+    assert copy is not None and copy.product_ids == products[:3]

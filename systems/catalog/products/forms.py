@@ -125,6 +125,11 @@ class EditProductForm(ProductForm):
 
     version = HiddenField()
 
+    @classmethod
+    def loaded(cls, product: Product) -> EditProductForm:
+        """The form pre-filled with the product as it is now."""
+        return cls(data={**cls.data_of(product), "version": product.version})
+
 
 class DiscontinueForm(FlaskForm):
     """Confirmation of a discontinuation (a CSRF token and a button)."""

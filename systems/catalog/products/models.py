@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_contracts.catalog import ProductState
 from systems.catalog.base import Base
+from systems.catalog.images.models import READY, ProductImage
 
 
 def utcnow() -> datetime:
@@ -24,6 +25,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="ck_products_stock_not_negative"),
         CheckConstraint("price_cents >= 0", name="ck_products_price_not_negative"),
+        Index("ix_products_name_id", "name", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -37,6 +39,14 @@ class Product(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    images: Mapped[list[ProductImage]] = relationship(
+        order_by=(ProductImage.position, ProductImage.created_at), lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ready_images(self) -> list[ProductImage]:
+        """The images that are processed, in the admin's order: what is published and shown."""
+        return [image for image in self.images if image.state == READY]
 
     def state(self) -> ProductState:
         """The full public state, as every catalog.product.* event carries it."""
@@ -49,4 +59,5 @@ class Product(Base):
             currency=self.currency,
             stock=self.stock,
             discontinued=self.discontinued,
+            images=[image.contract() for image in self.ready_images],
         )

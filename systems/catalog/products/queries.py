@@ -1,49 +1,72 @@
-"""Reading products: search, pagination and best-seller order, shared by the HTML pages and the API."""
+"""Reading products: ranked search, keyset pages and best-seller order, shared by the HTML pages and the API."""
 
 from __future__ import annotations
 
-import math
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from federation.errors import ApiError
+from federation.pagination import Page, SortKey, keyset_page, list_of, page_request
+from federation.search import matches
 from systems.catalog.products.models import Product
+from systems.catalog.products.search import PRODUCT_SEARCH
 from systems.catalog.sales.models import ProductSales
 
 PER_PAGE = 20
+MAX_PER_PAGE = 100
+SORTS = {"relevance": "Relevance", "name": "Name", "bestsellers": "Best sellers"}
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of products, each with its units sold."""
+def search_products(session: Session, *, q: str = "", sort: str = "name", include_discontinued: bool = False) -> Page:
+    """One page of (product, units sold): those holding every word of `q` as a prefix, or all, ordered by `sort`.
 
-    items: list[tuple[Product, int]]
-    page: int
-    pages: int
-    total: int
-
-
-def search_products(
-    session: Session, *, q: str = "", page: int = 1, sort: str = "name", include_discontinued: bool = False
-) -> Page:
-    """Products whose name, SKU or description contain `q`; `page` is clamped to the pages there are."""
-    units_sold = func.coalesce(ProductSales.units_sold, 0)
-    query = select(Product, units_sold).outerjoin(ProductSales, ProductSales.product_id == Product.id)
+    `limit` and `cursor` come from the request's query string.
+    """
+    if sort == "bestsellers":  # products that sold, read along the sales copy's (units_sold, product_id) index
+        sold: ColumnElement[int] | InstrumentedAttribute[int] = ProductSales.units_sold
+        query = select(Product, sold).join(ProductSales, ProductSales.product_id == Product.id).where(sold > 0)
+    else:
+        sold = func.coalesce(ProductSales.units_sold, 0)
+        query = select(Product, sold).outerjoin(ProductSales, ProductSales.product_id == Product.id)
     if not include_discontinued:
         query = query.where(Product.discontinued.is_(False))
-    if q:
-        query = query.where(
-            or_(*(column.icontains(q, autoescape=True) for column in (Product.name, Product.sku, Product.description)))
-        )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(page, 1), pages)
-    order = (units_sold.desc(), Product.name, Product.id) if sort == "bestsellers" else (Product.name, Product.id)
-    rows = session.execute(query.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return Page(items=[(product, sold) for product, sold in rows], page=page, pages=pages, total=total)
+    hits = matches(session, PRODUCT_SEARCH, q) if q else None
+    if q and hits is None:
+        return Page(items=[], next=None, previous=None)
+    if hits is not None:
+        query = query.join(hits, hits.c.key == Product.id).add_columns(hits.c.rank)
+    if sort == "relevance" and hits is None:
+        sort = "name"
+    keys, key_of = _ORDERS[sort](sold, hits)
+    list_name = list_of("catalog.products", sort, include_discontinued, q)
+    asked = page_request(list_name, keys, default=PER_PAGE, cap=MAX_PER_PAGE)
+    page = keyset_page(session, query, list_name, keys, asked, key_of, scalars=False)
+    return Page(items=[(row[0], row[1]) for row in page.items], next=page.next, previous=page.previous)
+
+
+def _by_bestsellers(sold, _hits) -> tuple[list[SortKey], KeyOf]:
+    """Products that sold, most units first (ties by id), read along the sales copy's index."""
+    keys = [SortKey(sold, descending=True, kind=int), SortKey(ProductSales.product_id, descending=True, kind=uuid.UUID)]
+    return keys, lambda row: (row[1], row[0].id)
+
+
+def _by_relevance(_sold, hits) -> tuple[list[SortKey], KeyOf]:
+    """Best match first (the search's rank), then by id."""
+    return [SortKey(hits.c.rank, kind=float), SortKey(Product.id, kind=uuid.UUID)], lambda row: (row[2], row[0].id)
+
+
+def _by_name(_sold, _hits) -> tuple[list[SortKey], KeyOf]:
+    """By name, then id: read along the (name, id) index."""
+    return [SortKey(Product.name), SortKey(Product.id, kind=uuid.UUID)], lambda row: (row[0].name, row[0].id)
+
+
+KeyOf = Callable[[Any], tuple]
+_ORDERS = {"bestsellers": _by_bestsellers, "relevance": _by_relevance, "name": _by_name}
 
 
 def units_sold(session: Session, product_id: uuid.UUID) -> int:

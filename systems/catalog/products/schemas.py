@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from federation.errors import ApiError
 from federation.openapi import omit_null
+from federation.pagination import PageQuery
 from federation.text import MultilineText, SingleLineText
 from shared_contracts.catalog import ProductState
 
@@ -71,14 +72,11 @@ class ProductChanges(BaseModel):
         return value
 
 
-class ProductQuery(BaseModel):
-    """Query string of GET /api/products."""
+class ProductQuery(PageQuery):
+    """Query string of GET /api/products: words to search for (ranked, the last as a prefix), the order, a page."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-    sort: Literal["name", "bestsellers"] = "name"
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    sort: Literal["relevance", "name", "bestsellers"] | None = None
 
 
 Model = TypeVar("Model", bound=BaseModel)

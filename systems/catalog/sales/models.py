@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import Integer, String, Uuid
+from sqlalchemy import Index, Integer, String, Uuid
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -19,6 +19,7 @@ class ProductSales(Base):
     """Units of a product sold in confirmed, not cancelled orders."""
 
     __tablename__ = "product_sales"
+    __table_args__ = (Index("ix_product_sales_units_sold_product_id", "units_sold", "product_id"),)
 
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     units_sold: Mapped[int] = mapped_column(Integer, default=0)

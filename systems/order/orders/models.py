@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from systems.order.base import Base, UtcDateTime, utcnow
@@ -17,7 +17,10 @@ class Order(Base):
     """An order of one customer; `version` is the aggregate_version of its latest event."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),
+        Index("ix_orders_customer_placed_at_id", "customer_id", "placed_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)

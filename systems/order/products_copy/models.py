@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from systems.order.base import Base, UtcDateTime
@@ -18,6 +18,7 @@ class ProductCopy(Base):
     """A product as last published by the catalog; `available` is the catalog's stock at that time."""
 
     __tablename__ = "product_copy"
+    __table_args__ = (Index("ix_product_copy_discontinued_name_id", "discontinued", "name", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
@@ -29,6 +30,8 @@ class ProductCopy(Base):
     discontinued: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     aggregate_version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: The catalog's processed images as its events carry them (id, alt, variants with path, width, height).
+    images: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
 
     @property
     def availability(self) -> str:
@@ -46,6 +49,7 @@ class ProductCopy(Base):
             "currency": self.currency,
             "available": self.available,
             "availability": "in_stock" if self.available > 0 else "sold_out",
+            "images": self.images,
             "aggregate_version": self.aggregate_version,
             "updated_at": self.updated_at.isoformat(),
         }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from federation.systems import DemoScale
 from systems.user.accounts.models import User
 from systems.user.accounts.services import register
 
@@ -20,11 +22,14 @@ DEMO_ACCOUNTS = (
 )
 
 
-def load_demo_accounts(session: Session) -> int:
-    """Register the demo accounts unless any account exists; all share SCS_DEMO_PASSWORD (default: DEMO_PASSWORD)."""
+def load_demo_accounts(session: Session, _scale: DemoScale) -> Iterator[tuple[int, int]]:
+    """Register the demo accounts unless any account exists; all share SCS_DEMO_PASSWORD (default: DEMO_PASSWORD).
+
+    Yields (added, planned) once, as `scs demo-data` loaders do.
+    """
     if session.scalar(select(func.count(User.id))):
-        return 0
+        return
     password = os.environ.get(DEMO_PASSWORD_VARIABLE, DEMO_PASSWORD)
     for email, display_name, admin in DEMO_ACCOUNTS:
         register(session, email=email, password=password, display_name=display_name, admin=admin)
-    return len(DEMO_ACCOUNTS)
+    yield len(DEMO_ACCOUNTS), len(DEMO_ACCOUNTS)

@@ -21,6 +21,7 @@ class User(Base):
     """
 
     __tablename__ = "accounts"
+    __table_args__ = (Index("ix_accounts_created_at_id", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email: Mapped[str | None] = mapped_column(String(320), unique=True)

@@ -8,21 +8,25 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from federation.pagination import Page, SortKey, keyset_page, page_request
 from federation.runtime_models import InboxMessage
 from federation.web import runtime
 from systems.user.base import as_utc
 from systems.user.orders_copy.models import OrderCopy
 
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+KEYS = [
+    SortKey(OrderCopy.placed_at, descending=True, kind=datetime),
+    SortKey(OrderCopy.id, descending=True, kind=uuid.UUID),
+]
 
-def orders_of(session: Session, customer_id: uuid.UUID) -> list[OrderCopy]:
-    """A customer's orders, newest first."""
-    return list(
-        session.scalars(
-            select(OrderCopy)
-            .where(OrderCopy.customer_id == customer_id)
-            .order_by(OrderCopy.placed_at.desc(), OrderCopy.id)
-        )
-    )
+
+def orders_of(session: Session, customer_id: uuid.UUID) -> Page[OrderCopy]:
+    """One page of a customer's orders, newest first (`limit` and `cursor` from the request's query string)."""
+    asked = page_request("user.my-orders", KEYS, default=PER_PAGE, cap=MAX_PER_PAGE)
+    query = select(OrderCopy).where(OrderCopy.customer_id == customer_id)
+    return keyset_page(session, query, "user.my-orders", KEYS, asked, lambda order: (order.placed_at, order.id))
 
 
 def copy_as_of(session: Session) -> datetime | None:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from federation.auth import admin_required
 from federation.web import db_session
 from systems.catalog.products.events import change_product
-from systems.catalog.products.forms import EditProductForm, ProductForm
+from systems.catalog.products.forms import EditProductForm
 from systems.catalog.products.queries import product_or_404
 
 
@@ -20,8 +20,7 @@ def edit_product(product_id: uuid.UUID):
     if product.discontinued:
         flash(f"“{product.name}” is discontinued and can no longer be edited.", "error")
         return redirect(url_for("show_product", product_id=product.id))
-    loaded = {**ProductForm.data_of(product), "version": product.version}
-    form = EditProductForm(data=None if request.method == "POST" else loaded)
+    form = EditProductForm() if request.method == "POST" else EditProductForm.loaded(product)
     if not form.validate_on_submit():
         return render_template(
             "edit_product.html", form=form, product=product

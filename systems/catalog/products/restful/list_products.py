@@ -1,4 +1,4 @@
-"""GET /api/products: search and pages, as JSON."""
+"""GET /api/products: ranked search and keyset pages, as JSON."""
 
 from flask import request
 
@@ -9,19 +9,17 @@ from systems.catalog.products.schemas import ProductQuery, parse
 
 
 def list_products():
-    """{"items", "page", "pages", "total"} for `q`, `page` and `sort`; discontinued products only for admins."""
+    """{"items", "next", "previous"} for `q`, `sort`, `limit` and `cursor`; discontinued products only for admins."""
     query = parse(ProductQuery, request.args.to_dict())
     identity = current_identity()
     page = search_products(
         db_session(),
         q=query.q,
-        page=query.page,
-        sort=query.sort,
+        sort=query.sort or ("relevance" if query.q else "name"),
         include_discontinued=bool(identity and identity.is_admin),
     )
     return {
         "items": [product_json(product, sold) for product, sold in page.items],
-        "page": page.page,
-        "pages": page.pages,
-        "total": page.total,
+        "next": page.next,
+        "previous": page.previous,
     }

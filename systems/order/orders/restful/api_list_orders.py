@@ -11,5 +11,6 @@ from systems.order.orders.queries import orders_of
 
 @login_required
 def api_list_orders():
-    """The caller's orders, newest first."""
-    return {"items": [order_json(order) for order in orders_of(db_session(), current_customer_id())]}
+    """One page of the caller's orders, newest first (`limit`, `cursor`)."""
+    page = orders_of(db_session(), current_customer_id())
+    return {"items": [order_json(order) for order in page.items], "next": page.next, "previous": page.previous}

@@ -12,5 +12,5 @@ from systems.order.orders.queries import orders_of
 
 @login_required
 def list_orders():
-    """The logged-in customer's orders, newest first, with their status."""
-    return render_template("list_orders.html", orders=orders_of(db_session(), current_customer_id()))
+    """One page of the logged-in customer's orders, newest first, with their status."""
+    return render_template("list_orders.html", page=orders_of(db_session(), current_customer_id()))

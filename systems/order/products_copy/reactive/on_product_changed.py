@@ -1,4 +1,4 @@
-"""Keep the product copy (price, availability, discontinued) in step with the catalog."""
+"""Keep the product copy (price, availability, discontinued, image references) in step with the catalog."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def on_product_changed(session: Session, event: Envelope) -> None:
             "currency": product.currency,
             "available": min(product.stock, MAX_AVAILABLE),
             "discontinued": product.discontinued,
+            "images": [image.model_dump(mode="json") for image in product.images],
             "aggregate_version": event.aggregate_version,
             "updated_at": event.occurred_at,
         },

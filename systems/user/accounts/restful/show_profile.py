@@ -11,7 +11,7 @@ from systems.user.orders_copy.queries import copy_as_of, order_url, orders_of
 
 @account_required
 def show_profile(account):
-    """Profile, account actions, and the user's orders (with how fresh the copy is)."""
+    """Profile, account actions, and a page of the user's orders (with how fresh the copy is)."""
     session = db_session()
     return render_template(
         "show_profile.html",

@@ -11,6 +11,9 @@ from shared_contracts.order import OrderState
 from systems.user.accounts.models import User
 from systems.user.orders_copy.models import OrderCopy
 
+#: How many of an order's products "My orders" shows a picture of.
+PICTURES = 3
+
 STATUS_OF_EVENT = {
     "order.placed": "pending",
     "order.confirmed": "confirmed",
@@ -41,5 +44,6 @@ def on_order_changed(session: Session, event: Envelope) -> None:
             "currency": order.currency,
             "placed_at": order.placed_at,
             "aggregate_version": event.aggregate_version,
+            "product_ids": list(dict.fromkeys(str(line.product_id) for line in order.lines))[:PICTURES],
         },
     )

@@ -9,10 +9,13 @@ from systems.user.orders_copy.queries import copy_as_of, order_json, orders_of
 
 @account_required
 def list_my_orders(account):
-    """The caller's orders, newest first, and when the copy was last updated."""
+    """One page of the caller's orders, newest first (`limit`, `cursor`), and when the copy was last updated."""
     session = db_session()
     as_of = copy_as_of(session)
+    page = orders_of(session, account.id)
     return {
-        "items": [order_json(order) for order in orders_of(session, account.id)],
+        "items": [order_json(order) for order in page.items],
+        "next": page.next,
+        "previous": page.previous,
         "as_of": as_of.isoformat() if as_of else None,
     }
