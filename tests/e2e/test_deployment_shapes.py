@@ -103,8 +103,8 @@ def test_function_shape_runs_the_order_flow_with_catalogs_reactive_functions_in_
 @pytest.mark.parametrize(
     ("arguments", "unknown", "valid"),
     [
-        (["nosuch", "on_order_placed"], "'nosuch'", "valid: catalog, order, user"),
-        (["catalog", "place_order"], "'place_order'", "valid: browse_products, create_product,"),
+        (["nosuch", "on_order_placed"], "'nosuch'", ["valid: catalog, order, user"]),
+        (["catalog", "place_order"], "'place_order'", ["valid: ", "browse_products", "on_order_placed"]),
     ],
 )
 def test_scs_function_with_an_unknown_name_exits_non_zero_with_one_line_of_the_valid_names(
@@ -120,9 +120,5 @@ def test_scs_function_with_an_unknown_name_exits_non_zero_with_one_line_of_the_v
     )
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert (
-        len(lines) == 1
-        and valid in lines[0]
-        and repr(arguments[0] if "nosuch" in arguments else arguments[1]) in lines[0]
-    )
+    assert len(lines) == 1 and unknown in lines[0] and all(name in lines[0] for name in valid)
     assert result.stdout == ""
