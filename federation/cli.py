@@ -12,7 +12,9 @@ import click
 from federation.broker_urls import BrokerUrlError, masked
 from federation.contracts_cli import contracts
 from federation.outbox_cli import outbox
+from federation.process import one_process_metrics_dir, prepare_process
 from federation.settings import InvalidSetting, Settings, format_duration
+from federation.shapes_cli import function, one_process
 from federation.systems import SYSTEMS, load_system, load_systems
 from federation.topology import Names
 
@@ -59,14 +61,8 @@ def _system_commands() -> dict[str, click.Command]:
 
 def _prepare_process(system: str, kind: str) -> Settings:
     """Logging with the process name, and the metrics directory shared by the system's processes (before any system import)."""
-    from federation.logs import configure_logging
-    from federation.telemetry import check_settings
-
     settings = Settings.from_env(system)
-    check_settings()
-    configure_logging(f"{system}-{kind}")
-    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.metrics_dir))
+    prepare_process(f"{system}-{kind}", settings.metrics_dir)
     return settings
 
 
@@ -84,34 +80,16 @@ def main() -> None:
 @click.option("--bind", default=None, help="host:port (default 127.0.0.1:<SCS_<SYSTEM>_PORT>)")
 def web(system: str, workers: int, bind: str | None) -> None:
     """Serve SYSTEM's web UI and JSON API with gunicorn."""
-    from gunicorn.app.base import BaseApplication
+    from federation.serving import serve
 
     settings = _prepare_process(system, "web")
-    options = {
-        "bind": bind or f"127.0.0.1:{settings.port}",
-        "workers": workers,
-        "timeout": 30,
-        "graceful_timeout": 5,
-        "child_exit": _forget_worker_metrics,
-        "worker_exit": _flush_telemetry,
-    }
 
-    class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
-        """gunicorn serving the system's app factory."""
+    def load() -> Flask:
+        from federation.web import create_system_app  # imports prometheus_client: only once its dir is set
 
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
+        return create_system_app(load_system(system))
 
-        def load(self) -> Flask:
-            """The app, in each worker after the fork (with its own telemetry: export threads do not survive a fork)."""
-            from federation.telemetry import start_telemetry
-            from federation.web import create_system_app  # imports prometheus_client: only once its dir is set
-
-            start_telemetry(f"{system}-web")
-            return create_system_app(load_system(system))
-
-    _Server().run()
+    serve([bind or f"127.0.0.1:{settings.port}"], workers, load, f"{system}-web")
 
 
 @main.command()
@@ -124,35 +102,17 @@ def worker(system: str, check: bool) -> None:
 
         sys.exit(0 if worker_is_alive(Settings.from_env(system)) else 1)
     settings = _prepare_process(system, "worker")
-    from federation.telemetry import active, start_telemetry
-    from federation.worker import run_worker
+    from federation.worker import WorkerPart, run_traced
 
-    start_telemetry(f"{system}-worker")
-    try:
-        run_worker(load_system(system), settings)
-    finally:
-        active().shutdown()
-
-
-def _flush_telemetry(_server: object, _worker: object) -> None:
-    """Gunicorn hook, in a worker that is exiting: send the spans it still holds."""
-    from federation.telemetry import active
-
-    active().shutdown()
-
-
-def _forget_worker_metrics(_server: object, worker: Any) -> None:
-    """Gunicorn hook: drop the live gauges of a worker process that exited."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
+    run_traced(f"{system}-worker", [WorkerPart(load_system(system), settings)])
 
 
 @main.command()
 @click.option("--demo", is_flag=True, help="load the demo data set once the systems are up")
 @click.option("--web-workers", default=2, show_default=True, help="gunicorn workers per system")
-def up(demo: bool, web_workers: int) -> None:
-    """Start all three systems natively (web + worker each), after applying their migrations."""
+@click.option("--one-process", is_flag=True, help="one web server and one worker for all systems (a laptop)")
+def up(demo: bool, web_workers: int, one_process: bool) -> None:
+    """Start all three systems natively (web + worker each, or --one-process), after applying their migrations."""
     from federation import up as federation_up
 
     amqp_url = Settings.from_env("user").amqp_url
@@ -168,9 +128,14 @@ def up(demo: bool, web_workers: int) -> None:
         settings = Settings.from_env(system.name)
         apply(system, settings)
         shutil.rmtree(settings.metrics_dir, ignore_errors=True)  # counters start afresh with the processes
+    shutil.rmtree(one_process_metrics_dir(settings.data_dir), ignore_errors=True)
     names = [system.name for system in systems]
     click.echo(federation_up.start_message(names))
-    children = federation_up.children_for(names, web_workers)
+    children = (
+        federation_up.one_process_children(web_workers)
+        if one_process
+        else federation_up.children_for(names, web_workers)
+    )
     if demo:
         children.append(
             federation_up.Child("demo-data", [sys.executable, "-m", "federation.cli", "demo-data"], oneshot=True)
@@ -422,6 +387,8 @@ def _num(value: int | None) -> str:
 
 main.add_command(contracts)
 main.add_command(outbox)
+main.add_command(one_process)
+main.add_command(function)
 
 
 if __name__ == "__main__":

@@ -60,9 +60,14 @@ class EventConsumer:
         retry_delays_ms: Sequence[int] = (1000, 5000, 30000),
         prefetch: int = 50,
         passive_foreign: bool = False,
+        name: str | None = None,
     ) -> None:
-        """A consumer of `system`'s inbox queue; `passive_foreign` checks other systems' exchanges, never declares them."""
+        """A consumer of `system`'s inbox queue; `passive_foreign` checks other systems' exchanges, never declares them.
+
+        `name` (default: the system's) names its queues and its inbox rows: `scs function` gives a function its own.
+        """
         self.system = system
+        self.name = name or system
         self.amqp_url = amqp_url
         self.names = names
         self.handlers = handlers
@@ -70,7 +75,7 @@ class EventConsumer:
         self.retry_delays_ms = list(retry_delays_ms)
         self.prefetch = prefetch
         self.passive_foreign = passive_foreign
-        self.declaration = consumer_declaration(names, Subscription(system, sorted(handlers)), self.retry_delays_ms)
+        self.declaration = consumer_declaration(names, Subscription(self.name, sorted(handlers)), self.retry_delays_ms)
         self.producers = ProducerCheck(system, names, amqp_url)
         self._channel: aio_pika.abc.AbstractRobustChannel | None = None
         self._arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
@@ -86,7 +91,7 @@ class EventConsumer:
             self._channel = channel
             await channel.set_qos(prefetch_count=self.prefetch)
             queues = await declare_with_aio_pika(channel, self.names, self.declaration, self.passive_foreign)
-            queue = queues[self.names.inbox_queue(self.system)]
+            queue = queues[self.names.inbox_queue(self.name)]
             applier = asyncio.create_task(self._apply_arrivals())
             tag = await queue.consume(self.handle)
             log.info("consumer %s: consuming %s; %s", self.system, queue.name, self.producers.describe())
@@ -221,9 +226,9 @@ class EventConsumer:
             message_id=str(envelope.id),
             correlation_id=envelope.correlation_id,
             parent=parent,
-            queue=self.names.inbox_queue(self.system),
+            queue=self.names.inbox_queue(self.name),
         ) as span:
-            if not _record_in_inbox(session, self.system, envelope):
+            if not _record_in_inbox(session, self.name, envelope):
                 span.set_attribute("scs.duplicate", True)
                 return False
             with replacing_copies() if rebuild else nullcontext():
@@ -241,7 +246,7 @@ class EventConsumer:
         metrics.EVENTS_CONSUMED.labels(self.system, message.type or "unknown", "retried").inc()
         delay = self.retry_delays_ms[attempt - 1]
         headers = {ATTEMPT_HEADER: attempt, REASON_HEADER: reason[:1000]}
-        await self._republish(message, self.names.retry_exchange(self.system), f"{delay}ms", headers)
+        await self._republish(message, self.names.retry_exchange(self.name), f"{delay}ms", headers)
         await message.ack()
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, attempts: int | None = None) -> None:
@@ -256,7 +261,7 @@ class EventConsumer:
         }
         if attempts is not None:
             headers[ATTEMPT_HEADER] = attempts
-        await self._republish(message, self.names.dead_letter_exchange(self.system), "", headers)
+        await self._republish(message, self.names.dead_letter_exchange(self.name), "", headers)
         await message.ack()
 
     async def _republish(

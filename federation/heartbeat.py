@@ -17,14 +17,17 @@ HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 30.0
 
 
-def heartbeat_file(settings: Settings) -> Path:
-    """Touched while the worker's relay runs and its consumer is connected (the container health check reads it)."""
-    return settings.data_dir / f"{settings.system}-worker.alive"
+def heartbeat_file(settings: Settings, process: str = "worker") -> Path:
+    """Touched while the worker's relay runs and its consumer is connected (the container health check reads it).
+
+    `process` tells a function's own process (`scs function`) from the system's worker: `fn.<function>`.
+    """
+    return settings.data_dir / f"{settings.system}-{process}.alive"
 
 
-def worker_is_alive(settings: Settings) -> bool:
-    """Whether the worker touched its heartbeat file recently."""
-    path = heartbeat_file(settings)
+def worker_is_alive(settings: Settings, process: str = "worker") -> bool:
+    """Whether the worker (or function process, see heartbeat_file) touched its heartbeat file recently."""
+    path = heartbeat_file(settings, process)
     return path.exists() and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
 
 

@@ -97,7 +97,7 @@ def consumer_declaration(names: Names, subscription: Subscription, retry_delays_
         names.retry_exchange(system),
         names.requeue_exchange(system),
     )
-    declaration = Declaration(owner=system)
+    declaration = Declaration(owner=names.owner_of(inbox))  # a function's own consumer (`catalog.fn.…`) is catalog's
     declaration.exchanges += [(dlx, "fanout"), (retry, "direct"), (requeue, "fanout")]
     declaration.queues += [
         (inbox, {"x-queue-type": "quorum", "x-dead-letter-exchange": dlx, "x-delivery-limit": DELIVERY_LIMIT}),

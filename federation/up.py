@@ -42,6 +42,12 @@ def children_for(systems: list[str], web_workers: int) -> list[Child]:
     return children
 
 
+def one_process_children(web_workers: int) -> list[Child]:
+    """One web server for every system and one worker for every system (docs/deployment-shapes.md)."""
+    scs = [sys.executable, "-m", "federation.cli", "one-process"]
+    return [Child("web", [*scs, "web", "--workers", str(web_workers)]), Child("worker", [*scs, "worker"])]
+
+
 def run(children: list[Child], stop_timeout: float = 5.0) -> int:
     """Start the children, copy their output with a prefix, stop them all when one dies or on Ctrl-C."""
     width = max(len(child.name) for child in children)

@@ -22,7 +22,7 @@ from federation.relay import OutboxRelay
 from federation.relay_lease import RelayLease
 from federation.settings import Settings
 from federation.systems import System, load_systems
-from federation.telemetry import instrument_engine
+from federation.telemetry import active, instrument_engine, start_telemetry
 from federation.topology import Names, Subscription, publisher_declaration
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,10 @@ def build_relay(
     )
 
 
-def build_consumer(system: System, settings: Settings, session_factory: sessionmaker[Session]) -> EventConsumer:
-    """The consumer of `system`'s inbox queue."""
+def build_consumer(
+    system: System, settings: Settings, session_factory: sessionmaker[Session], name: str | None = None
+) -> EventConsumer:
+    """The consumer of `system`'s inbox queue (or, given a `name`, of a queue and inbox of that name's own)."""
     return EventConsumer(
         system=system.name,
         amqp_url=settings.amqp_url,
@@ -74,7 +76,22 @@ def build_consumer(system: System, settings: Settings, session_factory: sessionm
         retry_delays_ms=settings.retry_delays_ms,
         prefetch=settings.prefetch,
         passive_foreign=settings.passive_foreign_topology,
+        name=name,
     )
+
+
+@dataclass(frozen=True)
+class WorkerPart:
+    """One system's share of a worker process: its consumer, relay, housekeeping and heartbeat.
+
+    A system's worker has one part; the one-process worker one per system; `scs function` one whose system holds
+    just that function and whose consumer has a queue, inbox name and heartbeat of its own (`consumer_name`).
+    """
+
+    system: System
+    settings: Settings
+    consumer_name: str | None = None
+    heartbeat: Path | None = None
 
 
 def run_worker(
@@ -84,34 +101,66 @@ def run_worker(
     lease_tasks: Sequence[LeaseTask] = (),
 ) -> None:
     """Run relay and consumer until SIGINT/SIGTERM, then stop both cleanly; `lease_tasks` run while the lease is held."""
+    run_workers([WorkerPart(system, settings)], subscriptions, lease_tasks)
+
+
+def run_workers(
+    parts: Sequence[WorkerPart],
+    subscriptions: list[Subscription] | None = None,
+    lease_tasks: Sequence[LeaseTask] = (),
+) -> None:
+    """Run every part's relay and consumer in this process (consumers on one event loop) until SIGINT/SIGTERM."""
+    subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
+    stop_relays = threading.Event()
+    relay_threads: list[threading.Thread] = []
+    consumers: list[EventConsumer] = []
+    try:
+        for part in parts:
+            relay_thread, consumer = _start_part(part, subscriptions, lease_tasks, stop_relays)
+            relay_threads.append(relay_thread)
+            consumers += [consumer] if consumer is not None else []
+        if consumers:
+            asyncio.run(_consume_until_signalled(consumers))
+        else:
+            _wait_for_signal()
+    finally:
+        stop_relays.set()
+        for relay_thread in relay_threads:
+            relay_thread.join(timeout=10)
+
+
+def run_traced(process: str, parts: Sequence[WorkerPart]) -> None:
+    """`run_workers` in a process of its own, named `process` in its traces, whose spans are sent before it ends."""
+    start_telemetry(process)
+    try:
+        run_workers(parts)
+    finally:
+        active().shutdown()
+
+
+def _start_part(
+    part: WorkerPart, subscriptions: list[Subscription], lease_tasks: Sequence[LeaseTask], stop: threading.Event
+) -> tuple[threading.Thread, EventConsumer | None]:
+    """Start the part's relay, lease tasks, housekeeping and heartbeat threads; its consumer (if any) is left to run."""
+    system, settings = part.system, part.settings
     engine = make_engine(settings.database_url)
     instrument_engine(engine)
     session_factory = make_session_factory(engine, settings)
-    subscriptions = subscriptions if subscriptions is not None else subscriptions_of(load_systems())
     relay = build_relay(system, settings, session_factory, subscriptions)
-    stop_relay = threading.Event()
-    relay_thread = threading.Thread(target=relay.run, args=(stop_relay,), name=f"{system.name}-relay", daemon=True)
+    relay_thread = threading.Thread(target=relay.run, args=(stop,), name=f"{system.name}-relay", daemon=True)
     relay_thread.start()
     for task in lease_tasks:
-        threading.Thread(target=run_while_holding, args=(relay, task, session_factory, stop_relay), daemon=True).start()
+        threading.Thread(target=run_while_holding, args=(relay, task, session_factory, stop), daemon=True).start()
     housekeeper = Housekeeper(session_factory, settings, may_run=lambda: relay.holds_lease)
-    threading.Thread(
-        target=housekeeper.run, args=(stop_relay,), name=f"{system.name}-housekeeping", daemon=True
-    ).start()
-    consumer = build_consumer(system, settings, session_factory) if system.event_handlers else None
+    threading.Thread(target=housekeeper.run, args=(stop,), name=f"{system.name}-housekeeping", daemon=True).start()
+    consumer = build_consumer(system, settings, session_factory, part.consumer_name) if system.event_handlers else None
 
     def healthy() -> bool:
         return relay_thread.is_alive() and (consumer is None or consumer.ready.is_set())
 
-    threading.Thread(target=_beat, args=(heartbeat_file(settings), healthy, stop_relay), daemon=True).start()
-    try:
-        if consumer is not None:
-            asyncio.run(_consume_until_signalled(consumer))
-        else:
-            _wait_for_signal()
-    finally:
-        stop_relay.set()
-        relay_thread.join(timeout=10)
+    beat = part.heartbeat or heartbeat_file(settings)
+    threading.Thread(target=_beat, args=(beat, healthy, stop), daemon=True).start()
+    return relay_thread, consumer
 
 
 def run_while_holding(
@@ -138,13 +187,13 @@ def _beat(path: Path, healthy: Callable[[], bool], stop: threading.Event) -> Non
         stop.wait(0.2)
 
 
-async def _consume_until_signalled(consumer: EventConsumer) -> None:
-    """Run the consumer until the process is asked to stop."""
+async def _consume_until_signalled(consumers: Sequence[EventConsumer]) -> None:
+    """Run the consumers side by side on this event loop until the process is asked to stop."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await consumer.run(stop)
+    await asyncio.gather(*(consumer.run(stop) for consumer in consumers))
 
 
 def _wait_for_signal() -> None:

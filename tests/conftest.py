@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -237,9 +237,12 @@ def namespace(amqp_url: str, new_namespace: Callable[[], str]) -> Iterator[str]:
     delete_namespace(amqp_url, value)
 
 
-def delete_namespace(amqp_url: str, namespace: str) -> None:
-    """Delete every exchange and queue a namespace of the tests declares (they all use TEST_RETRY_DELAYS_MS)."""
-    exchanges, queues = all_names(Names(namespace), TEST_SYSTEMS, TEST_RETRY_DELAYS_MS)
+def delete_namespace(amqp_url: str, namespace: str, consumers: Sequence[str] = ()) -> None:
+    """Delete every exchange and queue a namespace of the tests declares (they all use TEST_RETRY_DELAYS_MS).
+
+    `consumers` names consumers with queues of their own besides the systems' (`scs function`: `catalog.fn.…`).
+    """
+    exchanges, queues = all_names(Names(namespace), [*TEST_SYSTEMS, *consumers], TEST_RETRY_DELAYS_MS)
     _delete(amqp_url, queues, exchanges)
 
 

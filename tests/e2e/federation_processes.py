@@ -88,17 +88,47 @@ class Federation:
         """Start `<system>-web` or `<system>-worker` (under another `name` for a second instance); waits until it serves."""
         system, kind = process.rsplit("-", 1)
         name = name or process
-        argv = [sys.executable, "-m", "federation.cli", kind, system]
+        argv = [kind, system]
         if kind == "web":
             argv += ["--workers", "2", "--bind", f"127.0.0.1:{self.ports[system]}"]
-        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
-            self.processes[name] = subprocess.Popen(
-                argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        self.spawn(name, argv)
         if kind == "web":
-            self._await_healthy(system, name)
+            self._await_healthy(self.url(system), name)
         else:
             self._await_worker(system, name)
+
+    def start_one_process(self, web: bool = True) -> None:
+        """The one-process shape: process "worker" consumes and relays for all three, "web" serves all three UIs."""
+        self.spawn("worker", ["one-process", "worker"])
+        for system in SYSTEM_NAMES:
+            self._await_worker(system, "worker")
+        if not web:
+            return
+        self.spawn("web", ["one-process", "web", "--workers", "2"])
+        for system in SYSTEM_NAMES:
+            self._await_healthy(self.url(system), "web")
+
+    def start_function(self, system: str, function: str, port: int | None = None) -> str:
+        """`scs function SYSTEM FUNCTION` as process `<system>-fn-<function>`: a restful one on `port`; its name."""
+        name = f"{system}-fn-{function}"
+        self.spawn(name, ["function", system, function, *(["--bind", f"127.0.0.1:{port}"] if port else [])])
+        if port:
+            self._await_healthy(f"http://127.0.0.1:{port}", name)
+        else:
+            self._await_worker(system, name, heartbeat=f"fn.{function}")
+        return name
+
+    def spawn(self, name: str, scs_args: list[str]) -> None:
+        """Start `scs <scs_args>` as process `name`, its output in logs/<name>.log."""
+        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "federation.cli", *scs_args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def stop(self, process: str, sig: int = signal.SIGTERM) -> None:
         """Stop one process (SIGTERM by default, SIGKILL for a crash) and wait for it."""
@@ -112,9 +142,10 @@ class Federation:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
 
-    def start_all(self) -> None:
-        """Migrate every database, then start every web server and worker."""
-        self.scs("db", "upgrade")
+    def start_all(self, migrate: bool = True) -> None:
+        """Migrate every database (unless told not to), then start every web server and worker."""
+        if migrate:
+            self.scs("db", "upgrade")
         for name in SYSTEM_NAMES:
             self.start(f"{name}-worker")
         for name in SYSTEM_NAMES:
@@ -130,26 +161,26 @@ class Federation:
         path = self.log_dir / f"{process}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def _await_worker(self, system: str, process: str, timeout: float = 30) -> None:
-        """Wait until the worker's heartbeat says its relay runs and its consumer is connected."""
+    def _await_worker(self, system: str, process: str, timeout: float = 30, heartbeat: str = "worker") -> None:
+        """Wait until the worker's heartbeat (`<system>-<heartbeat>.alive`) says its relay runs and its consumer is connected."""
         settings = Settings.from_env(system, self.env)
         started, deadline = time.time(), time.monotonic() + timeout
-        beat = heartbeat_file(settings)
-        while not (worker_is_alive(settings) and beat.stat().st_mtime >= started - 1):
+        beat = heartbeat_file(settings, heartbeat)
+        while not (worker_is_alive(settings, heartbeat) and beat.stat().st_mtime >= started - 1):
             if self.processes[process].poll() is not None:
                 raise RuntimeError(f"{process} exited:\n{self.log(process)[-3000:]}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{process} did not come up:\n{self.log(process)[-3000:]}")
             time.sleep(0.1)
 
-    def _await_healthy(self, system: str, process: str, timeout: float = 30) -> None:
-        """Wait until the web server answers, failing early if it died."""
+    def _await_healthy(self, url: str, process: str, timeout: float = 30) -> None:
+        """Wait until the web server at `url` answers, failing early if it died."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes[process].poll() is not None:
                 raise RuntimeError(f"{process} exited:\n{self.log(process)[-3000:]}")
             try:
-                if requests.get(f"{self.url(system)}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass

@@ -120,6 +120,46 @@ def my_orders_copy(federation: Federation, headers: dict) -> list[dict]:
     return requests.get(f"{federation.url('user')}/api/users/me/orders", headers=headers, timeout=10).json()["items"]
 
 
+def confirmed_then_too_many_rejected(federation: Federation) -> None:
+    """The order flow: an order is confirmed, stock drops and my orders follow; an order for too many is rejected."""
+    admin = admin_headers(federation)
+    product_id = create_product(federation, admin, stock=5)
+    customer = register_and_log_in(federation)
+    copied_product(federation, product_id)
+
+    order = place_order(federation, customer, product_id, 3)
+    assert order["status"] == "pending"
+    assert order_settled(federation, customer, order["id"])["status"] == "confirmed"
+    wait_for(lambda: catalog_stock(federation, product_id) == 2, message="the catalog stock to drop to 2")
+    wait_for(
+        lambda: any(
+            o["id"] == order["id"] and o["status"] == "confirmed" for o in my_orders_copy(federation, customer)
+        ),
+        message="the user system's copy of my orders",
+    )
+
+    too_many = place_order(federation, customer, product_id, 3)
+    rejected = order_settled(federation, customer, too_many["id"])
+    assert rejected["status"] == "rejected"
+    assert "not enough stock" in rejected["reason"].lower()
+    assert catalog_stock(federation, product_id) == 2
+
+
+UI_PAGES = {"user": "/login", "catalog": "/", "order": "/"}
+
+
+def answering_uis(federation: Federation) -> set[str]:
+    """The systems whose UI answers a page with 200 right now."""
+
+    def answers(system: str) -> bool:
+        try:
+            return requests.get(federation.url(system) + UI_PAGES[system], timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    return {system for system in UI_PAGES if answers(system)}
+
+
 def from_another_client() -> dict[str, str]:
     """Headers of a request from a client address of its own, behind the one trusted proxy (SCS_TRUSTED_PROXIES=1)."""
     return {"X-Forwarded-For": f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 import requests
 
 from federation.up import start_message
@@ -23,10 +24,18 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, namespace, amqp_url):
+@pytest.mark.parametrize(
+    ("shape", "processes"),
+    [
+        ([], [f"{name}-{kind}" for name in SYSTEM_NAMES for kind in ("web", "worker")]),
+        (["--one-process"], ["web", "worker"]),
+    ],
+    ids=["self-contained", "one-process"],
+)
+def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, namespace, amqp_url, shape, processes):
     federation = Federation(data_dir=tmp_path / "var", namespace=namespace, amqp_url=amqp_url)
     process = subprocess.Popen(
-        [sys.executable, "-m", "federation.cli", "up", "--demo"],
+        [sys.executable, "-m", "federation.cli", "up", "--demo", *shape],
         cwd=ROOT,
         env=federation.env,
         stdout=subprocess.PIPE,
@@ -57,10 +66,10 @@ def test_scs_up_serves_all_three_with_demo_data_and_stops_on_ctrl_c(tmp_path, na
             os.killpg(process.pid, signal.SIGKILL)
     reader.join(5)
     output = "".join(lines)
+    for child in processes:
+        assert any(line.startswith(f"{child} ") for line in lines), f"no line of {child}"
     for name in SYSTEM_NAMES:
         assert federation.url(name).replace("127.0.0.1", "") in output or f":{federation.ports[name]}/" in output
-        assert any(line.startswith(f"{name}-web") for line in lines)
-        assert any(line.startswith(f"{name}-worker") for line in lines)
         assert not _healthy(federation.url(name)), f"{name} still answers after Ctrl-C"
 
 
