@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from federation.correlation import current_correlation_id
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import announce
-from federation.runtime_models import OutboxMessage
+from federation.runtime_models import OutboxMessage, utcnow
 from federation.tracing import current_trace_context
 from shared_contracts import Envelope, new_event
 
+_INSERT = insert(cast(Table, OutboxMessage.__table__))
 _rebuild_for: ContextVar[str | None] = ContextVar("scs_rebuild_for", default=None)
 
 
@@ -50,18 +51,21 @@ def add(
         aggregate_version=aggregate_version,
         correlation_id=current_correlation_id(),
     )
-    session.add(
-        OutboxMessage(
-            event_id=str(envelope.id),
-            producer=envelope.producer,
-            event_type=envelope.type,
-            aggregate_id=envelope.aggregate_id,
-            correlation_id=envelope.correlation_id,
-            body=envelope.to_json_bytes().decode(),
-            rebuild_for=_rebuild_for.get(),
-            trace_context=current_trace_context(),
+    with session.no_autoflush:  # pending changes still fail where their callers expect it: at flush or commit
+        session.connection().execute(
+            _INSERT,
+            {
+                "event_id": str(envelope.id),
+                "producer": envelope.producer,
+                "event_type": envelope.type,
+                "aggregate_id": envelope.aggregate_id,
+                "correlation_id": envelope.correlation_id,
+                "body": envelope.to_json_bytes().decode(),
+                "created_at": utcnow(),
+                "rebuild_for": _rebuild_for.get(),
+                "trace_context": current_trace_context(),
+            },
         )
-    )
     announce(session)
     return envelope
 

@@ -1,19 +1,29 @@
 """Wake the relay as soon as another connection commits to the outbox, instead of polling it every few milliseconds.
 
 PostgreSQL: `outbox.add` sends NOTIFY in the writing transaction (delivered only if it commits) and the relay
-LISTENs on a connection of its own. SQLite has no notifications across processes, but `PRAGMA data_version`
-changes whenever another connection commits, and reading it costs microseconds, so the relay checks it every 5 ms.
-The relay still reads the outbox at least every poll interval, whatever the watch says.
+LISTENs on a connection of its own. SQLite has no notifications across processes: a transaction that added outbox
+rows touches a file beside the database once it has committed (`<database>-outbox`), and the relay waits for the
+kernel to report that (Linux inotify, through the C library), so it sleeps while nothing is written and wakes for
+its own outbox's commits only, not for every commit of the consumer beside it. Where inotify is missing (macOS,
+Windows, an in-memory database) it reads `PRAGMA data_version` every 5 ms instead, which changes whenever another
+connection commits. The relay still reads the outbox at least every poll interval, whatever the watch says.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import os
+import select
+import struct
+import sys
 import time
+from pathlib import Path
 from typing import Protocol
 
 import psycopg
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -23,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "scs_outbox"
 ANNOUNCED_IN = "scs_outbox_announced_in"  # session.info key: the transaction that already sent its NOTIFY
+SIGNAL_AFTER_COMMIT = "scs_outbox_signal"  # session.info key: the file to touch once the transaction commits
 SQLITE_CHECK_SECONDS = 0.005
 NEWEST_ROW = f"SELECT max(seq) FROM {OutboxMessage.__tablename__}"
 
@@ -40,11 +51,16 @@ class OutboxWatch(Protocol):
 
 
 def announce(session: Session) -> None:
-    """Have PostgreSQL wake the relays listening on this database when the session's transaction commits.
+    """Have the relays watching this database woken when the session's transaction commits.
 
-    Once per transaction: a resync adds thousands of rows in one.
+    PostgreSQL: NOTIFY, once per transaction (a resync adds thousands of rows in one). SQLite: the signal file is
+    touched after the commit (`_touch_signal`).
     """
-    if session.get_bind().dialect.name != "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        signal = signal_file(bind.engine)
+        if signal is not None:
+            session.info[SIGNAL_AFTER_COMMIT] = signal
         return
     transaction = session.get_transaction()
     if transaction is not None and session.info.get(ANNOUNCED_IN) is transaction:
@@ -54,10 +70,41 @@ def announce(session: Session) -> None:
     session.info[ANNOUNCED_IN] = session.get_transaction()
 
 
+def signal_file(engine: Engine) -> Path | None:
+    """The file beside a SQLite database that commits to its outbox touch (None for an in-memory database)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}-outbox")
+
+
+@event.listens_for(Session, "after_commit")
+def _touch_signal(session: Session) -> None:
+    """Once a transaction that added outbox rows to a SQLite database has committed, tell its relay (a few µs)."""
+    signal = session.info.pop(SIGNAL_AFTER_COMMIT, None)
+    if signal is None:
+        return
+    try:
+        os.utime(signal)
+    except FileNotFoundError:  # no relay has watched this database yet
+        signal.touch()
+    except OSError as error:  # the relay still reads the outbox every poll interval
+        log.warning("outbox: cannot touch %s (%s)", signal, error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_signal(session: Session) -> None:
+    """A transaction rolled back: its outbox rows are gone, nobody to wake."""
+    session.info.pop(SIGNAL_AFTER_COMMIT, None)
+
+
 def watch_outbox(engine: Engine) -> OutboxWatch:
     """The watch that suits the engine's database."""
     if engine.dialect.name == "postgresql":
         return PostgresNotifications(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    signal = signal_file(engine)
+    if signal is not None and _inotify is not None:
+        return SqliteCommitSignal(signal)
     return SqliteDataVersion(engine)
 
 
@@ -139,3 +186,82 @@ class SqliteDataVersion:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _load_inotify() -> ctypes.CDLL | None:
+    """The C library, when it has inotify (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.inotify_init1, libc.inotify_add_watch  # noqa: B018 (both must exist)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_inotify = _load_inotify()
+_IN_ATTRIB, _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_CREATE, _IN_Q_OVERFLOW = 0x4, 0x8, 0x80, 0x100, 0x4000
+_EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then len bytes of name
+
+
+class SqliteCommitSignal:
+    """Waits for the kernel to report that a committing writer touched the signal file (inotify on its folder).
+
+    The folder is watched rather than the file, so the file may be created or replaced at any time; events queue
+    in the kernel between waits, so a commit that lands while the relay reads the outbox is not missed.
+    """
+
+    def __init__(self, signal: Path) -> None:
+        """A watch on `signal` (the watching starts at the first wait)."""
+        self.signal = signal
+        self._name = os.fsencode(signal.name)
+        self._fd: int | None = None
+
+    def wait(self, timeout: float) -> bool:
+        """True once a writer signalled a commit since the last call, False after `timeout` seconds without one."""
+        if self._fd is None:
+            self._fd = self._watch()
+            return True  # rows may have arrived while nobody watched: read the outbox now
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self._fd], [], [], remaining)
+            if readable and self._signalled():
+                return True
+        return False
+
+    def _watch(self) -> int:
+        """An inotify descriptor watching the signal file's folder for touches, writes and replacements."""
+        assert _inotify is not None  # chosen only where it exists
+        self.signal.parent.mkdir(parents=True, exist_ok=True)
+        fd = int(_inotify.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
+        mask = _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_TO | _IN_CREATE
+        if _inotify.inotify_add_watch(fd, os.fsencode(self.signal.parent), mask) < 0:
+            error = ctypes.get_errno()
+            os.close(fd)
+            raise OSError(error, f"inotify cannot watch {self.signal.parent}")
+        return fd
+
+    def _signalled(self) -> bool:
+        """Read every queued event; whether one was about the signal file (or the kernel's queue overflowed)."""
+        assert self._fd is not None
+        signalled = False
+        while True:
+            try:
+                events = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return signalled
+            offset = 0
+            while offset < len(events):
+                _, mask, _, length = _EVENT_HEADER.unpack_from(events, offset)
+                name = events[offset + _EVENT_HEADER.size : offset + _EVENT_HEADER.size + length].rstrip(b"\0")
+                signalled = signalled or name == self._name or bool(mask & _IN_Q_OVERFLOW)
+                offset += _EVENT_HEADER.size + length
+
+    def close(self) -> None:
+        """Stop watching."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

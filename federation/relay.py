@@ -37,7 +37,7 @@ from federation.replica import REBUILD_HEADER
 from federation.runtime_models import OutboxMessage, utcnow
 from federation.topology import Declaration, Names, declare_with_aio_pika
 from federation.tracing import PUBLISH, messaging_span, stored_context, trace_headers, within
-from shared_contracts import from_amqp, to_amqp
+from shared_contracts import stored_to_amqp
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -211,7 +211,7 @@ class OutboxRelay:
         Under a publish span whose parent is the context stored with the row (the transaction that wrote it, not
         whatever runs now), sent on in the `traceparent` and `tracestate` headers; returns the span's context.
         """
-        message = to_amqp(from_amqp(row.body.encode()))
+        message = stored_to_amqp(row.body.encode())  # the stored bytes as they are, the contract's properties
         properties = {**message.properties, "delivery_mode": aio_pika.DeliveryMode.PERSISTENT, "user_id": self.user_id}
         exchange = self._exchanges[row.producer]
         with messaging_span(

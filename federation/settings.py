@@ -42,7 +42,7 @@ class Settings:
     system_urls: Mapping[str, str]
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     prefetch: int = 50
-    relay_poll_seconds: float = 0.5
+    relay_poll_seconds: float = 2.0  # only the longest wait: commits wake the relay (federation/outbox_watch.py)
     relay_batch_size: int = 200
     relay_lease_seconds: float = DEFAULT_RELAY_LEASE_SECONDS
     jwt_issuer: str = "scs-user"
@@ -81,7 +81,7 @@ class Settings:
             system_urls=urls,
             retry_delays_ms=tuple(int(ms) for ms in env.get("SCS_RETRY_DELAYS_MS", "1000,5000,30000").split(",")),
             prefetch=int(env.get("SCS_PREFETCH", "50")),
-            relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "0.5")),
+            relay_poll_seconds=float(env.get("SCS_RELAY_POLL_SECONDS", "2")),
             relay_lease_seconds=_lease_seconds(env),
             public_key_files=key_files,
             secret_key=env.get(f"SCS_{upper}_SECRET_KEY") or env.get("SCS_SECRET_KEY"),

@@ -1,6 +1,6 @@
 """Shared event contracts of the user, catalog and order systems: envelope, models, AMQP mapping."""
 
-from .amqp import AmqpMessage, from_amqp, new_event, to_amqp
+from .amqp import AmqpMessage, from_amqp, new_event, stored_to_amqp, to_amqp
 from .envelope import Envelope
 from .errors import (
     ContractError,
@@ -26,5 +26,6 @@ __all__ = [
     "events_of",
     "from_amqp",
     "new_event",
+    "stored_to_amqp",
     "to_amqp",
 ]

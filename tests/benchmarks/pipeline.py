@@ -75,7 +75,7 @@ class Rig:
         Also, per event, the time spent before the relay marked it published and after (from the stored timestamps).
         """
         after = last_outbox_seq(self.catalog)
-        watcher = _Watcher(self.federation.env["SCS_ORDER_DATABASE_URL"])
+        watcher = Watcher(self.federation.env["SCS_ORDER_DATABASE_URL"])
         try:
             commits = update_products(self.catalog, self.ids, count, rate=rate)
             wait_until(lambda: self._holds(_final_versions(commits)), timeout, "the paced events in the replica")
@@ -91,19 +91,20 @@ class Rig:
         return all(versions.get(product_id, 0) >= version for product_id, version in expected.items())
 
 
-class _Watcher:
-    """A process that polls the replica every POLL_SECONDS and notes when each (product, version) became visible.
+class Watcher:
+    """A process that polls a replica table every POLL_SECONDS and notes when each (id, aggregate_version) became visible.
 
     A process, not a thread: a thread shared the GIL with the writer, so either could hold up the other's clock
     readings. It reads through a plain driver connection: SQLAlchemy's ORM at 200 reads/s took a tenth of a core
     from the pipeline it measures.
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, table: str = ProductCopy.__tablename__) -> None:
+        """Start watching `table` (columns id and aggregate_version) in the database at `database_url`."""
         context = multiprocessing.get_context("spawn")
         self._stop = context.Event()
         self._results, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=_watch, args=(database_url, self._stop, child_end), daemon=True)
+        self._process = context.Process(target=_watch, args=(database_url, table, self._stop, child_end), daemon=True)
         self._process.start()
         child_end.close()  # so that recv() fails, rather than waits for ever, should the process die
         if self._results.recv() != "ready":
@@ -117,7 +118,7 @@ class _Watcher:
         return seen
 
 
-def _watch(database_url: str, stop, results) -> None:
+def _watch(database_url: str, table: str, stop, results) -> None:
     """The watcher process: poll until `stop` is set, then send what was seen when."""
     connection = make_engine(database_url).raw_connection()
     ids: dict[object, uuid.UUID] = {}
@@ -125,7 +126,7 @@ def _watch(database_url: str, stop, results) -> None:
     def versions() -> dict[uuid.UUID, int]:
         cursor = connection.cursor()
         try:
-            cursor.execute(f"SELECT id, aggregate_version FROM {ProductCopy.__tablename__}")
+            cursor.execute(f"SELECT id, aggregate_version FROM {table}")
             rows = cursor.fetchall()
         finally:
             cursor.close()

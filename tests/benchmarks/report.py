@@ -30,8 +30,13 @@ def machine() -> dict:
         "cpu": cpu,
         "ram_gb": round(memory_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
-        "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
+        "load_average_at_end": load_average(),
     }
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (the figures are trustworthy only on a quiet machine: below 1.5)."""
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -7,7 +7,7 @@ import uuid
 
 from federation import outbox
 from federation.outbox import outbox_backlog
-from federation.outbox_watch import watch_outbox
+from federation.outbox_watch import SqliteCommitSignal, watch_outbox
 from shared_contracts.examples import example_data
 from tests.conftest import wait_for
 from tests.federation.harness import sample_database
@@ -92,5 +92,34 @@ def test_each_transaction_of_a_long_lived_session_wakes_the_relay_on_postgresql(
                     )
                     session.commit()
                     assert watch.wait(10), f"no notification after transaction {version}"
+        finally:
+            watch.close()
+
+
+def test_a_rolled_back_outbox_row_does_not_end_the_wait(session_factory):
+    watch = watch_outbox(session_factory.kw["bind"])
+    try:
+        watch.wait(0)
+        product = example_data("catalog.product.updated")
+        with session_factory() as session:
+            outbox.add(session, "catalog.product.updated", product, aggregate_id=product["id"], aggregate_version=1)
+            session.rollback()
+        assert not watch.wait(0.5), "nothing was committed, so nothing woke it"
+        _add_event(session_factory)  # the same session factory's next commit still wakes it
+        assert watch.wait(30)
+    finally:
+        watch.close()
+
+
+def test_on_linux_sqlite_relays_sleep_until_a_writer_signals_its_commit(tmp_path):
+    with sample_database(f"sqlite:///{tmp_path / 'sample.db'}") as session_factory:
+        watch = watch_outbox(session_factory.kw["bind"])
+        try:
+            assert isinstance(watch, SqliteCommitSignal), "inotify exists on Linux: no 5 ms polling"
+            watch.wait(0)
+            (tmp_path / "heartbeat").touch()  # other files in the folder change too
+            assert not watch.wait(0.3)
+            _add_event(session_factory)
+            assert watch.wait(30) and (tmp_path / "sample.db-outbox").exists()
         finally:
             watch.close()
