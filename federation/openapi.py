@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any, Literal
 
 from flask import Response, jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.json_schema import models_json_schema
 
 from federation.routing import Route
@@ -116,6 +116,20 @@ def omit_null(schema: dict[str, Any]) -> None:
         prop.update(variants[0] if len(variants) == 1 else {"anyOf": variants} if variants else {})
         if "default" in prop and prop["default"] is None:
             del prop["default"]
+
+
+class PatchBody(BaseModel):
+    """Base of a PATCH body: any subset of its optional fields; a field left out keeps its value, null is refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=omit_null)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        """Leave a field out to keep it; sending null is a mistake."""
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
 
 
 def openapi_route(api: ApiDescription) -> Route:

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import MaxLen
 from flask import request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from federation.errors import ApiError
-from federation.openapi import omit_null
+from federation.openapi import PatchBody
 from federation.pagination import PageQuery
 from federation.text import MultilineText, SingleLineText
 from shared_contracts.catalog import ProductState
@@ -51,10 +51,8 @@ class NewProduct(BaseModel):
     stock: Stock
 
 
-class ProductChanges(BaseModel):
+class ProductChanges(PatchBody):
     """Body of PATCH /api/products/<id>: any subset of the fields; null is not a value."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=omit_null)
 
     sku: Sku | None = None
     name: Name | None = None
@@ -62,14 +60,6 @@ class ProductChanges(BaseModel):
     price_cents: PriceCents | None = None
     currency: Currency | None = None
     stock: Stock | None = None
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        """Leave a field out to keep it; sending null is a mistake."""
-        if value is None:
-            raise ValueError("may not be null; leave the field out to keep its value")
-        return value
 
 
 class ProductQuery(PageQuery):

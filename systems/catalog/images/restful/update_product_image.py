@@ -1,13 +1,12 @@
 """PATCH /api/products/<id>/images/<image_id>: change an image's alternative text or position (admin)."""
 
 import uuid
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from federation.auth import admin_required
 from federation.errors import ApiError
-from federation.openapi import omit_null
+from federation.openapi import PatchBody
 from federation.web import db_session
 from systems.catalog.images.queries import editable_product, image_json, image_or_404
 from systems.catalog.images.services import MAX_ALT, checked_alt, move_image, relabel_image
@@ -15,21 +14,11 @@ from systems.catalog.images.validation import ImageRefused
 from systems.catalog.products.schemas import json_body
 
 
-class ImageChanges(BaseModel):
+class ImageChanges(PatchBody):
     """Body of the PATCH: the new alternative text and/or the new position (0 = first)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=omit_null)
 
     alt: str | None = Field(default=None, max_length=MAX_ALT)
     position: int | None = Field(default=None, ge=0, le=100)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        """Leave a field out to keep it; sending null is a mistake."""
-        if value is None:
-            raise ValueError("may not be null; leave the field out to keep its value")
-        return value
 
 
 @admin_required
