@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Coroutine
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -189,11 +190,7 @@ class OutboxRelay:
         if confirmed:
             with self.session_factory() as session, session.begin():
                 session.connection().execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
-            for row, span in zip(confirmed, outcomes, strict=False):
-                metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
-                bind_correlation_id(row.correlation_id)
-                with within(cast(SpanContext, span)):
-                    log.info("relay: published %s %s", row.event_type, row.event_id)
+            _count_and_log(confirmed, outcomes)
         if len(confirmed) == len(rows):
             self.refusals.published()
             return len(rows), len(rows) == limit
@@ -290,6 +287,19 @@ def _pending_rows(limit: int) -> Select[Any]:
         OUTBOX.c.trace_context,
     )
     return select(*columns).where(WAITING).order_by(OUTBOX.c.seq).limit(limit)
+
+
+def _count_and_log(confirmed: list[Row[Any]], spans: list[Any]) -> None:
+    """Count the published rows per event type and log one INFO line for the batch (a DEBUG line per row)."""
+    tally = Counter((row.producer, row.event_type) for row in confirmed)
+    for (producer, event_type), count in tally.items():
+        metrics.EVENTS_PUBLISHED.labels(producer, event_type).inc(count)
+    if log.isEnabledFor(logging.DEBUG):
+        for row, span in zip(confirmed, spans, strict=False):
+            bind_correlation_id(row.correlation_id)
+            with within(cast(SpanContext, span)):
+                log.debug("relay: published %s %s", row.event_type, row.event_id)
+    log.info("relay: published %s", ", ".join(f"{count} {event_type}" for (_, event_type), count in sorted(tally.items())))
 
 
 def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:
