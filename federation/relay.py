@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation import metrics
 from federation.broker_failover import connect_first_live
 from federation.correlation import bind_correlation_id
-from federation.db import READ_ONLY, walk_the_index
+from federation.db import READ_ONLY, commit_without_waiting_for_the_disk, walk_the_index
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
 from federation.provenance import publishing_user
@@ -189,7 +189,9 @@ class OutboxRelay:
             confirmed.append(row)
         if confirmed:
             with self.session_factory() as session, session.begin():
-                session.connection().execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
+                connection = session.connection()
+                commit_without_waiting_for_the_disk(connection)
+                connection.execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
             _count_and_log(confirmed, outcomes)
         if len(confirmed) == len(rows):
             self.refusals.published()
@@ -299,7 +301,9 @@ def _count_and_log(confirmed: list[Row[Any]], spans: list[Any]) -> None:
             bind_correlation_id(row.correlation_id)
             with within(cast(SpanContext, span)):
                 log.debug("relay: published %s %s", row.event_type, row.event_id)
-    log.info("relay: published %s", ", ".join(f"{count} {event_type}" for (_, event_type), count in sorted(tally.items())))
+    log.info(
+        "relay: published %s", ", ".join(f"{count} {event_type}" for (_, event_type), count in sorted(tally.items()))
+    )
 
 
 def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:
