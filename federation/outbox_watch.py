@@ -39,10 +39,22 @@ NEWEST_ROW = f"SELECT max(seq) FROM {OutboxMessage.__tablename__}"
 
 
 class OutboxWatch(Protocol):
-    """Blocks until the outbox may hold something new (True), or the timeout passes (False)."""
+    """Blocks until the outbox may hold something new (True), or the timeout passes (False).
+
+    A watch with a descriptor (`fileno`) can be waited on in an event loop instead: once the descriptor is
+    readable, `fired` says whether that was news of the outbox.
+    """
 
     def wait(self, timeout: float) -> bool:
         """True once the outbox may hold something new, False when `timeout` seconds passed first."""
+        ...
+
+    def fileno(self) -> int | None:
+        """A descriptor that turns readable when the outbox may hold something new; None if this watch has none."""
+        ...
+
+    def fired(self) -> bool:
+        """Without blocking: whether the outbox may hold something new since the last call (True right after starting)."""
         ...
 
     def close(self) -> None:
@@ -115,20 +127,53 @@ class PostgresNotifications:
         """A watch on the database at `url` (connected at the first wait)."""
         self.url = url
         self._connection: psycopg.Connection | None = None
+        self._fresh = False
 
     def wait(self, timeout: float) -> bool:
         """True on the first notification, False after `timeout` seconds without one."""
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-                self._connection.execute(f"LISTEN {CHANNEL}")
+            if self._listening() is None:
                 return True  # rows may have arrived while nobody listened: read the outbox now
+            assert self._connection is not None
             return any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1))
         except psycopg.Error as error:
-            log.warning("relay: cannot listen for outbox notifications (%s); polling", error)
-            self.close()
+            self._lost(error)
             time.sleep(timeout)
             return False
+
+    def fileno(self) -> int | None:
+        """The listening connection's socket (connecting first); None while the database cannot be reached."""
+        try:
+            self._fresh = self._listening() is None or self._fresh
+            assert self._connection is not None
+            return self._connection.fileno()
+        except psycopg.Error as error:
+            self._lost(error)
+            return None
+
+    def fired(self) -> bool:
+        """Whether a notification has come (reading every one that has), or the connection is new."""
+        fresh, self._fresh = self._fresh, False
+        if self._connection is None:
+            return True
+        try:
+            return sum(1 for _ in self._connection.notifies(timeout=0)) > 0 or fresh
+        except psycopg.Error as error:
+            self._lost(error)
+            return True
+
+    def _listening(self) -> psycopg.Connection | None:
+        """The listening connection, or None after opening a new one (which may have missed notifications)."""
+        if self._connection is not None and not self._connection.closed:
+            return self._connection
+        self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+        self._connection.execute(f"LISTEN {CHANNEL}")
+        return None
+
+    def _lost(self, error: psycopg.Error) -> None:
+        """The listening connection failed: drop it (the relay reads the outbox every poll interval meanwhile)."""
+        log.warning("relay: cannot listen for outbox notifications (%s); polling", error)
+        self.close()
 
     def close(self) -> None:
         """Close the listening connection."""
@@ -153,21 +198,32 @@ class SqliteDataVersion:
 
     def wait(self, timeout: float) -> bool:
         """True once a row was added to the outbox since the last call, False after `timeout` seconds without one."""
+        deadline = time.monotonic() + timeout
+        while not self.fired():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(SQLITE_CHECK_SECONDS)
+        return True
+
+    def fileno(self) -> None:
+        """No descriptor: `wait` reads data_version every few milliseconds instead."""
+        return None
+
+    def fired(self) -> bool:
+        """Whether a row was added to the outbox since the last call (True at the first, which opens the connection)."""
         if self._connection is None:
             self._connection = self.engine.raw_connection()
             self._version, self._newest_row = self._read("PRAGMA data_version"), self._read(NEWEST_ROW)
             return True  # rows may have arrived while nobody watched: read the outbox now
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            version = self._read("PRAGMA data_version")
-            if version != self._version:
-                self._version = version
-                newest_row = self._read(NEWEST_ROW)
-                if newest_row != self._newest_row:
-                    self._newest_row = newest_row
-                    return True
-            time.sleep(SQLITE_CHECK_SECONDS)
-        return False
+        version = self._read("PRAGMA data_version")
+        if version == self._version:
+            return False
+        self._version = version
+        newest_row = self._read(NEWEST_ROW)
+        if newest_row == self._newest_row:
+            return False
+        self._newest_row = newest_row
+        return True
 
     def _read(self, sql: str) -> int | None:
         """One value, read outside any transaction (SQLAlchemy's session costs more than the query)."""
@@ -217,18 +273,31 @@ class SqliteCommitSignal:
         self.signal = signal
         self._name = os.fsencode(signal.name)
         self._fd: int | None = None
+        self._fresh = False
 
     def wait(self, timeout: float) -> bool:
         """True once a writer signalled a commit since the last call, False after `timeout` seconds without one."""
-        if self._fd is None:
-            self._fd = self._watch()
-            return True  # rows may have arrived while nobody watched: read the outbox now
+        descriptor = self.fileno()
+        if self.fired():
+            return True
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([self._fd], [], [], remaining)
-            if readable and self._signalled():
+            readable, _, _ = select.select([descriptor], [], [], remaining)
+            if readable and self.fired():
                 return True
         return False
+
+    def fileno(self) -> int:
+        """The inotify descriptor (the watching starts at the first call): readable once something in the folder changed."""
+        if self._fd is None:
+            self._fd = self._watch()
+            self._fresh = True  # rows may have arrived while nobody watched: read the outbox now
+        return self._fd
+
+    def fired(self) -> bool:
+        """Whether a writer touched the signal file since the last call (reading every queued event), or watching just began."""
+        fresh, self._fresh = self._fresh, False
+        return (self._fd is not None and self._signalled()) or fresh
 
     def _watch(self) -> int:
         """An inotify descriptor watching the signal file's folder for touches, writes and replacements."""

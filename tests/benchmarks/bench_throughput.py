@@ -67,11 +67,15 @@ def measure(database: str, events: int, rounds: int) -> dict:
 
 def pipeline_parts(rig: Rig, database: str) -> dict[str, cpu.Reading]:
     """What runs while the pipeline carries the changes: the writer (this process), both workers, broker, database."""
-    workers = {name: rig.federation.processes[f"{name}-worker"].pid for name in ("catalog", "order")}
+
+    def worker(system: str) -> cpu.Reading:
+        """The worker's CPU, whichever process runs it now (the backlog measurement restarts the catalog's)."""
+        return lambda: cpu.session_cpu_seconds([rig.federation.processes[f"{system}-worker"].pid])
+
     return {
         "writer": cpu.this_process,
-        "relay (catalog worker)": lambda: cpu.session_cpu_seconds([workers["catalog"]]),
-        "consumer (order worker)": lambda: cpu.session_cpu_seconds([workers["order"]]),
+        "relay (catalog worker)": worker("catalog"),
+        "consumer (order worker)": worker("order"),
         "broker": cpu.broker,
         **({"PostgreSQL": cpu.postgres} if database == "postgres" else {}),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 import uuid
 
@@ -29,6 +30,21 @@ def test_a_committed_outbox_row_ends_the_wait_at_once(session_factory):
         watch.wait(0)  # starts watching (PostgreSQL: connects and listens)
         _add_event(session_factory)
         assert watch.wait(30), "woken by the commit (False would mean the wait ran out)"
+    finally:
+        watch.close()
+
+
+def test_the_descriptor_turns_readable_at_a_commit_and_fired_reads_the_news(session_factory):
+    watch = watch_outbox(session_factory.kw["bind"])  # the relay awaits this descriptor on its event loop
+    try:
+        descriptor = watch.fileno()
+        assert descriptor is not None, "inotify (SQLite on Linux) and LISTEN (PostgreSQL) both have one"
+        assert watch.fired(), "a watch that just started may have missed rows: read the outbox"
+        assert not watch.fired()
+        _add_event(session_factory)
+        readable, _, _ = select.select([descriptor], [], [], 30)
+        assert readable and watch.fired(), "the commit made the descriptor readable, and it was the outbox's"
+        assert not watch.fired(), "fired() read every queued event"
     finally:
         watch.close()
 
