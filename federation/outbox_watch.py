@@ -257,38 +257,37 @@ def _load_inotify() -> ctypes.CDLL | None:
 
 
 _inotify = _load_inotify()
-_IN_ATTRIB, _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_CREATE, _IN_Q_OVERFLOW = 0x4, 0x8, 0x80, 0x100, 0x4000
-_EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then len bytes of name
+_IN_ATTRIB, _IN_CLOSE_WRITE, _IN_DELETE_SELF, _IN_MOVE_SELF, _IN_IGNORED = 0x4, 0x8, 0x400, 0x800, 0x8000
+_EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (no name: a file is watched)
 
 
 class SqliteCommitSignal:
-    """Waits for the kernel to report that a committing writer touched the signal file (inotify on its folder).
+    """Waits for the kernel to report that a committing writer touched the signal file (inotify on that file).
 
-    The folder is watched rather than the file, so the file may be created or replaced at any time; events queue
-    in the kernel between waits, so a commit that lands while the relay reads the outbox is not missed.
+    The file itself is watched, not its folder: the three systems' databases share a folder by default, and a
+    folder watch woke each relay for every other system's commits too. The file is created when the watch starts;
+    should it be removed or replaced, the next wait watches the new one (and reads the outbox first). Events
+    queue in the kernel between waits, so a commit that lands while the relay reads the outbox is not missed.
     """
 
     def __init__(self, signal: Path) -> None:
         """A watch on `signal` (the watching starts at the first wait)."""
         self.signal = signal
-        self._name = os.fsencode(signal.name)
         self._fd: int | None = None
         self._fresh = False
 
     def wait(self, timeout: float) -> bool:
         """True once a writer signalled a commit since the last call, False after `timeout` seconds without one."""
-        descriptor = self.fileno()
-        if self.fired():
-            return True
         deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([descriptor], [], [], remaining)
-            if readable and self.fired():
-                return True
-        return False
+        while not self.fired():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            select.select([self.fileno()], [], [], remaining)
+        return True
 
     def fileno(self) -> int:
-        """The inotify descriptor (the watching starts at the first call): readable once something in the folder changed."""
+        """The inotify descriptor (the watching starts at the first call): readable once the signal file was touched."""
         if self._fd is None:
             self._fd = self._watch()
             self._fresh = True  # rows may have arrived while nobody watched: read the outbox now
@@ -296,38 +295,42 @@ class SqliteCommitSignal:
 
     def fired(self) -> bool:
         """Whether a writer touched the signal file since the last call (reading every queued event), or watching just began."""
+        if self._fd is None:
+            self.fileno()
         fresh, self._fresh = self._fresh, False
-        return (self._fd is not None and self._signalled()) or fresh
+        return self._signalled() or fresh
 
     def _watch(self) -> int:
-        """An inotify descriptor watching the signal file's folder for touches, writes and replacements."""
+        """An inotify descriptor watching the signal file (created if missing) for touches, writes and its removal."""
         assert _inotify is not None  # chosen only where it exists
         self.signal.parent.mkdir(parents=True, exist_ok=True)
+        self.signal.touch()
         fd = int(_inotify.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
         if fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        mask = _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_TO | _IN_CREATE
-        if _inotify.inotify_add_watch(fd, os.fsencode(self.signal.parent), mask) < 0:
+        mask = _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_DELETE_SELF | _IN_MOVE_SELF
+        if _inotify.inotify_add_watch(fd, os.fsencode(self.signal), mask) < 0:
             error = ctypes.get_errno()
             os.close(fd)
-            raise OSError(error, f"inotify cannot watch {self.signal.parent}")
+            raise OSError(error, f"inotify cannot watch {self.signal}")
         return fd
 
     def _signalled(self) -> bool:
-        """Read every queued event; whether one was about the signal file (or the kernel's queue overflowed)."""
+        """Read every queued event; whether there was one. A removed or replaced file ends this watch (the next starts anew)."""
         assert self._fd is not None
-        signalled = False
+        signalled, gone = False, False
         while True:
             try:
                 events = os.read(self._fd, 65536)
             except BlockingIOError:
-                return signalled
-            offset = 0
-            while offset < len(events):
-                _, mask, _, length = _EVENT_HEADER.unpack_from(events, offset)
-                name = events[offset + _EVENT_HEADER.size : offset + _EVENT_HEADER.size + length].rstrip(b"\0")
-                signalled = signalled or name == self._name or bool(mask & _IN_Q_OVERFLOW)
-                offset += _EVENT_HEADER.size + length
+                break
+            signalled = True
+            for offset in range(0, len(events), _EVENT_HEADER.size):
+                _, mask, _, _ = _EVENT_HEADER.unpack_from(events, offset)
+                gone = gone or bool(mask & (_IN_DELETE_SELF | _IN_MOVE_SELF | _IN_IGNORED))
+        if gone:
+            self.close()
+        return signalled
 
     def close(self) -> None:
         """Stop watching."""
