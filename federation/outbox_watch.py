@@ -20,10 +20,10 @@ import struct
 import sys
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import Engine, event, text
+from sqlalchemy import ColumnElement, Engine, event, func, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -79,6 +79,16 @@ def announce(session: Session) -> None:
         return
     with session.no_autoflush:  # pending changes still fail where their callers expect it: at flush or commit
         session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[ANNOUNCED_IN] = session.get_transaction()
+
+
+def notification() -> ColumnElement[Any]:
+    """The PostgreSQL expression that notifies the relays (delivered at commit; sent once however often per transaction)."""
+    return func.pg_notify(CHANNEL, "")
+
+
+def announced(session: Session) -> None:
+    """Note that the session's transaction has sent the relays' notification already (in a statement of its own)."""
     session.info[ANNOUNCED_IN] = session.get_transaction()
 
 
