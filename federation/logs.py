@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from federation.correlation import current_correlation_id
+from federation.settings import InvalidSetting
 from federation.tracing import log_ids
 
+LEVELS = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
 READABLE = "%(asctime)s %(levelname)-7s %(process_name)s [%(correlation_id)s] %(name)s: %(message)s"
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional overrides and isolates
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -49,6 +51,14 @@ class _ContextFilter(logging.Filter):
         record.__dict__["correlation_id"] = current_correlation_id() or "-"
         record.__dict__["trace_ids"] = log_ids()
         return True
+
+
+def log_level(name: str) -> int:
+    """The logging level `name` names (debug, info, warning, error), or InvalidSetting saying which are known."""
+    level = logging.getLevelNamesMapping().get(name.strip().upper())
+    if level not in LEVELS:
+        raise InvalidSetting(f"SCS_LOG_LEVEL={name!r}: expected one of debug, info, warning, error")
+    return level
 
 
 class ReadableLines(logging.Formatter):
@@ -93,14 +103,17 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(process_name: str, level: int = logging.INFO) -> None:
-    """Install the one handler of this process on the root logger."""
+def configure_logging(process_name: str) -> None:
+    """Install the one handler of this process on the root logger, at the level SCS_LOG_LEVEL names (default info).
+
+    Per-event lines (a relay's publish, a consumer's apply) are DEBUG: under load they cost more than the work.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter(process_name))
     readable = os.environ.get("SCS_LOG_FORMAT", "text" if sys.stderr.isatty() else "json") == "text"
     handler.setFormatter(ReadableLines(READABLE) if readable else JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(log_level(os.environ.get("SCS_LOG_LEVEL", "info")))
     for noisy in ("pika", "aiormq", "aio_pika", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

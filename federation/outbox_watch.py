@@ -20,10 +20,10 @@ import struct
 import sys
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import Engine, event, text
+from sqlalchemy import ColumnElement, Engine, event, func, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -39,10 +39,22 @@ NEWEST_ROW = f"SELECT max(seq) FROM {OutboxMessage.__tablename__}"
 
 
 class OutboxWatch(Protocol):
-    """Blocks until the outbox may hold something new (True), or the timeout passes (False)."""
+    """Blocks until the outbox may hold something new (True), or the timeout passes (False).
+
+    A watch with a descriptor (`fileno`) can be waited on in an event loop instead: once the descriptor is
+    readable, `fired` says whether that was news of the outbox.
+    """
 
     def wait(self, timeout: float) -> bool:
         """True once the outbox may hold something new, False when `timeout` seconds passed first."""
+        ...
+
+    def fileno(self) -> int | None:
+        """A descriptor that turns readable when the outbox may hold something new; None if this watch has none."""
+        ...
+
+    def fired(self) -> bool:
+        """Without blocking: whether the outbox may hold something new since the last call (True right after starting)."""
         ...
 
     def close(self) -> None:
@@ -67,6 +79,16 @@ def announce(session: Session) -> None:
         return
     with session.no_autoflush:  # pending changes still fail where their callers expect it: at flush or commit
         session.execute(text(f"NOTIFY {CHANNEL}"))
+    session.info[ANNOUNCED_IN] = session.get_transaction()
+
+
+def notification() -> ColumnElement[Any]:
+    """The PostgreSQL expression that notifies the relays (delivered at commit; sent once however often per transaction)."""
+    return func.pg_notify(CHANNEL, "")
+
+
+def announced(session: Session) -> None:
+    """Note that the session's transaction has sent the relays' notification already (in a statement of its own)."""
     session.info[ANNOUNCED_IN] = session.get_transaction()
 
 
@@ -115,20 +137,53 @@ class PostgresNotifications:
         """A watch on the database at `url` (connected at the first wait)."""
         self.url = url
         self._connection: psycopg.Connection | None = None
+        self._fresh = False
 
     def wait(self, timeout: float) -> bool:
         """True on the first notification, False after `timeout` seconds without one."""
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-                self._connection.execute(f"LISTEN {CHANNEL}")
+            if self._listening() is None:
                 return True  # rows may have arrived while nobody listened: read the outbox now
+            assert self._connection is not None
             return any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1))
         except psycopg.Error as error:
-            log.warning("relay: cannot listen for outbox notifications (%s); polling", error)
-            self.close()
+            self._lost(error)
             time.sleep(timeout)
             return False
+
+    def fileno(self) -> int | None:
+        """The listening connection's socket (connecting first); None while the database cannot be reached."""
+        try:
+            self._fresh = self._listening() is None or self._fresh
+            assert self._connection is not None
+            return self._connection.fileno()
+        except psycopg.Error as error:
+            self._lost(error)
+            return None
+
+    def fired(self) -> bool:
+        """Whether a notification has come (reading every one that has), or the connection is new."""
+        fresh, self._fresh = self._fresh, False
+        if self._connection is None:
+            return True
+        try:
+            return sum(1 for _ in self._connection.notifies(timeout=0)) > 0 or fresh
+        except psycopg.Error as error:
+            self._lost(error)
+            return True
+
+    def _listening(self) -> psycopg.Connection | None:
+        """The listening connection, or None after opening a new one (which may have missed notifications)."""
+        if self._connection is not None and not self._connection.closed:
+            return self._connection
+        self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+        self._connection.execute(f"LISTEN {CHANNEL}")
+        return None
+
+    def _lost(self, error: psycopg.Error) -> None:
+        """The listening connection failed: drop it (the relay reads the outbox every poll interval meanwhile)."""
+        log.warning("relay: cannot listen for outbox notifications (%s); polling", error)
+        self.close()
 
     def close(self) -> None:
         """Close the listening connection."""
@@ -153,21 +208,32 @@ class SqliteDataVersion:
 
     def wait(self, timeout: float) -> bool:
         """True once a row was added to the outbox since the last call, False after `timeout` seconds without one."""
+        deadline = time.monotonic() + timeout
+        while not self.fired():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(SQLITE_CHECK_SECONDS)
+        return True
+
+    def fileno(self) -> None:
+        """No descriptor: `wait` reads data_version every few milliseconds instead."""
+        return None
+
+    def fired(self) -> bool:
+        """Whether a row was added to the outbox since the last call (True at the first, which opens the connection)."""
         if self._connection is None:
             self._connection = self.engine.raw_connection()
             self._version, self._newest_row = self._read("PRAGMA data_version"), self._read(NEWEST_ROW)
             return True  # rows may have arrived while nobody watched: read the outbox now
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            version = self._read("PRAGMA data_version")
-            if version != self._version:
-                self._version = version
-                newest_row = self._read(NEWEST_ROW)
-                if newest_row != self._newest_row:
-                    self._newest_row = newest_row
-                    return True
-            time.sleep(SQLITE_CHECK_SECONDS)
-        return False
+        version = self._read("PRAGMA data_version")
+        if version == self._version:
+            return False
+        self._version = version
+        newest_row = self._read(NEWEST_ROW)
+        if newest_row == self._newest_row:
+            return False
+        self._newest_row = newest_row
+        return True
 
     def _read(self, sql: str) -> int | None:
         """One value, read outside any transaction (SQLAlchemy's session costs more than the query)."""
@@ -201,64 +267,80 @@ def _load_inotify() -> ctypes.CDLL | None:
 
 
 _inotify = _load_inotify()
-_IN_ATTRIB, _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_CREATE, _IN_Q_OVERFLOW = 0x4, 0x8, 0x80, 0x100, 0x4000
-_EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then len bytes of name
+_IN_ATTRIB, _IN_CLOSE_WRITE, _IN_DELETE_SELF, _IN_MOVE_SELF, _IN_IGNORED = 0x4, 0x8, 0x400, 0x800, 0x8000
+_EVENT_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (no name: a file is watched)
 
 
 class SqliteCommitSignal:
-    """Waits for the kernel to report that a committing writer touched the signal file (inotify on its folder).
+    """Waits for the kernel to report that a committing writer touched the signal file (inotify on that file).
 
-    The folder is watched rather than the file, so the file may be created or replaced at any time; events queue
-    in the kernel between waits, so a commit that lands while the relay reads the outbox is not missed.
+    The file itself is watched, not its folder: the three systems' databases share a folder by default, and a
+    folder watch woke each relay for every other system's commits too. The file is created when the watch starts;
+    should it be removed or replaced, the next wait watches the new one (and reads the outbox first). Events
+    queue in the kernel between waits, so a commit that lands while the relay reads the outbox is not missed.
     """
 
     def __init__(self, signal: Path) -> None:
         """A watch on `signal` (the watching starts at the first wait)."""
         self.signal = signal
-        self._name = os.fsencode(signal.name)
         self._fd: int | None = None
+        self._fresh = False
 
     def wait(self, timeout: float) -> bool:
         """True once a writer signalled a commit since the last call, False after `timeout` seconds without one."""
+        deadline = time.monotonic() + timeout
+        while not self.fired():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            select.select([self.fileno()], [], [], remaining)
+        return True
+
+    def fileno(self) -> int:
+        """The inotify descriptor (the watching starts at the first call): readable once the signal file was touched."""
         if self._fd is None:
             self._fd = self._watch()
-            return True  # rows may have arrived while nobody watched: read the outbox now
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([self._fd], [], [], remaining)
-            if readable and self._signalled():
-                return True
-        return False
+            self._fresh = True  # rows may have arrived while nobody watched: read the outbox now
+        return self._fd
+
+    def fired(self) -> bool:
+        """Whether a writer touched the signal file since the last call (reading every queued event), or watching just began."""
+        if self._fd is None:
+            self.fileno()
+        fresh, self._fresh = self._fresh, False
+        return self._signalled() or fresh
 
     def _watch(self) -> int:
-        """An inotify descriptor watching the signal file's folder for touches, writes and replacements."""
+        """An inotify descriptor watching the signal file (created if missing) for touches, writes and its removal."""
         assert _inotify is not None  # chosen only where it exists
         self.signal.parent.mkdir(parents=True, exist_ok=True)
+        self.signal.touch()
         fd = int(_inotify.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
         if fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        mask = _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVED_TO | _IN_CREATE
-        if _inotify.inotify_add_watch(fd, os.fsencode(self.signal.parent), mask) < 0:
+        mask = _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_DELETE_SELF | _IN_MOVE_SELF
+        if _inotify.inotify_add_watch(fd, os.fsencode(self.signal), mask) < 0:
             error = ctypes.get_errno()
             os.close(fd)
-            raise OSError(error, f"inotify cannot watch {self.signal.parent}")
+            raise OSError(error, f"inotify cannot watch {self.signal}")
         return fd
 
     def _signalled(self) -> bool:
-        """Read every queued event; whether one was about the signal file (or the kernel's queue overflowed)."""
+        """Read every queued event; whether there was one. A removed or replaced file ends this watch (the next starts anew)."""
         assert self._fd is not None
-        signalled = False
+        signalled, gone = False, False
         while True:
             try:
                 events = os.read(self._fd, 65536)
             except BlockingIOError:
-                return signalled
-            offset = 0
-            while offset < len(events):
-                _, mask, _, length = _EVENT_HEADER.unpack_from(events, offset)
-                name = events[offset + _EVENT_HEADER.size : offset + _EVENT_HEADER.size + length].rstrip(b"\0")
-                signalled = signalled or name == self._name or bool(mask & _IN_Q_OVERFLOW)
-                offset += _EVENT_HEADER.size + length
+                break
+            signalled = True
+            for offset in range(0, len(events), _EVENT_HEADER.size):
+                _, mask, _, _ = _EVENT_HEADER.unpack_from(events, offset)
+                gone = gone or bool(mask & (_IN_DELETE_SELF | _IN_MOVE_SELF | _IN_IGNORED))
+        if gone:
+            self.close()
+        return signalled
 
     def close(self) -> None:
         """Stop watching."""

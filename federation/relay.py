@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Coroutine
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation import metrics
 from federation.broker_failover import connect_first_live
 from federation.correlation import bind_correlation_id
-from federation.db import READ_ONLY, walk_the_index
+from federation.db import READ_ONLY, commit_without_waiting_for_the_disk, walk_the_index
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
 from federation.provenance import publishing_user
@@ -93,20 +94,14 @@ class OutboxRelay:
         self._exchanges: dict[str, AbstractExchange] = {}
 
     def run(self, stop: threading.Event) -> None:
-        """Relay until `stop` is set: drain the outbox, then wait for the watch; back off while the broker is away.
-
-        The wait for the watch lasts at most a poll interval; while another process holds the lease, stand by.
-        """
+        """Relay until `stop` is set (`_relay`); stand by while another holds the lease; back off while the broker is away."""
         backoff = 0.5
         while not stop.is_set():
             try:
-                held = self.lease is None or self.lease.hold()
-                read_again = held and self._call(self._publish_batch())[1]
+                self._call(self._relay(stop))
                 backoff = 0.5
                 if not self.holds_lease:
                     self._stand_by(stop)
-                elif not read_again:  # the watch saw any commit since it last returned, this read's included
-                    self._idle(stop)
             except BrokerUnavailable as error:
                 log.warning("relay: broker unavailable (%s); retrying in %.1fs", error, backoff)
                 stop.wait(backoff)
@@ -122,15 +117,48 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self.max_backoff_seconds)
         self.close()
 
-    def _idle(self, stop: threading.Event) -> None:
-        """Wait until the outbox may hold something new, or a poll interval has passed."""
-        if self.watch is None:
-            stop.wait(self.poll_seconds)
-            return
+    async def _relay(self, stop: threading.Event) -> None:
+        """Drain the outbox, wait for the watch (a poll interval at most), and again, until `stop` or the lease is lost.
+
+        All on the relay's event loop: a commit's wake-up reaches the publishing code without a hop between threads
+        (handing each batch from the waiting thread to the loop took up to 7 ms at p99 on a busy machine).
+        """
+        while not stop.is_set():
+            if not (self.lease is None or self.lease.hold()):
+                return
+            _, read_again = await self._publish_batch()
+            if not self.holds_lease:
+                return
+            if not read_again:  # the watch saw any commit since it last fired, this read's included
+                await self._idle(stop)
+
+    async def _idle(self, stop: threading.Event) -> None:
+        """Wait until the outbox may hold something new, or a poll interval has passed (looking at `stop` meanwhile)."""
         deadline = time.monotonic() + self.poll_seconds
         while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
-            if self.watch.wait(min(remaining, STOP_CHECK_SECONDS)):
+            if await self._watch_fired(min(remaining, STOP_CHECK_SECONDS)):
                 return
+
+    async def _watch_fired(self, timeout: float) -> bool:
+        """Whether the watch fired within `timeout`: its descriptor awaited on this loop, else its own wait in a thread."""
+        if self.watch is None:
+            await asyncio.sleep(timeout)
+            return False
+        descriptor = self.watch.fileno()
+        if descriptor is None:
+            return await asyncio.to_thread(self.watch.wait, timeout)
+        if self.watch.fired():
+            return True
+        loop = asyncio.get_running_loop()
+        readable = asyncio.Event()
+        loop.add_reader(descriptor, readable.set)
+        try:
+            await asyncio.wait_for(readable.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            loop.remove_reader(descriptor)
+        return self.watch.fired()
 
     def _stand_by(self, stop: threading.Event) -> None:
         """Another process's relay holds the lease: listen for nothing, and try to take it in a fraction of the lease."""
@@ -188,12 +216,10 @@ class OutboxRelay:
             confirmed.append(row)
         if confirmed:
             with self.session_factory() as session, session.begin():
-                session.connection().execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
-            for row, span in zip(confirmed, outcomes, strict=False):
-                metrics.EVENTS_PUBLISHED.labels(row.producer, row.event_type).inc()
-                bind_correlation_id(row.correlation_id)
-                with within(cast(SpanContext, span)):
-                    log.info("relay: published %s %s", row.event_type, row.event_id)
+                connection = session.connection()
+                commit_without_waiting_for_the_disk(connection)
+                connection.execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
+            _count_and_log(confirmed, outcomes)
         if len(confirmed) == len(rows):
             self.refusals.published()
             return len(rows), len(rows) == limit
@@ -290,6 +316,21 @@ def _pending_rows(limit: int) -> Select[Any]:
         OUTBOX.c.trace_context,
     )
     return select(*columns).where(WAITING).order_by(OUTBOX.c.seq).limit(limit)
+
+
+def _count_and_log(confirmed: list[Row[Any]], spans: list[Any]) -> None:
+    """Count the published rows per event type and log one INFO line for the batch (a DEBUG line per row)."""
+    tally = Counter((row.producer, row.event_type) for row in confirmed)
+    for (producer, event_type), count in tally.items():
+        metrics.EVENTS_PUBLISHED.labels(producer, event_type).inc(count)
+    if log.isEnabledFor(logging.DEBUG):
+        for row, span in zip(confirmed, spans, strict=False):
+            bind_correlation_id(row.correlation_id)
+            with within(cast(SpanContext, span)):
+                log.debug("relay: published %s %s", row.event_type, row.event_id)
+    log.info(
+        "relay: published %s", ", ".join(f"{count} {event_type}" for (_, event_type), count in sorted(tally.items()))
+    )
 
 
 def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:

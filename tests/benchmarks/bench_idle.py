@@ -10,22 +10,15 @@ idle pause, commit → visible in the order copy (replica polled every 5 ms), ag
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
+from tests.benchmarks.cpu import cpu_seconds
 from tests.benchmarks.pipeline import running_pipeline
 from tests.benchmarks.report import load_average, percentile, print_table, save
 from tests.benchmarks.stack import DATABASES
 
 TARGET_PERCENT = 0.5
 WORKERS = ("catalog-worker", "order-worker")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(database: str, seconds: float) -> dict:

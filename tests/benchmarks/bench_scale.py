@@ -14,12 +14,11 @@ rate of the same run.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from functools import partial
-from pathlib import Path
 
 from federation.relay_lease import RelayLease
+from tests.benchmarks.cpu import cpu_seconds
 from tests.benchmarks.pipeline import Rig, _final_versions, running_pipeline
 from tests.benchmarks.report import print_table, save
 from tests.benchmarks.stack import (
@@ -60,10 +59,10 @@ def throughput_with(rig: Rig, workers: int, events: int, timeout: float = 600) -
         wait_until(partial(_stands_by_since, federation, name, logged), 30, f"{name} standing by")
     time.sleep(SETTLE_SECONDS)
     pids = [federation.processes[name].pid for name in _worker_names(workers)]
-    cpu_before, released = {pid: _cpu_seconds(pid) for pid in pids}, time.monotonic()
+    cpu_before, released = {pid: cpu_seconds(pid) for pid in pids}, time.monotonic()
     lease.release()
     wait_until(lambda: rig._holds(expected), timeout, f"{events} events in the replica", interval=0.1)
-    elapsed, used = time.monotonic() - released, {pid: _cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+    elapsed, used = time.monotonic() - released, {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
     standing_by = sorted(used.values())[:-1]  # the busiest one held the lease
     rate = events / (last_processed_at(rig.order) - first_published_at(rig.catalog, after))
     return rate, sum(standing_by) / elapsed
@@ -72,12 +71,6 @@ def throughput_with(rig: Rig, workers: int, events: int, timeout: float = 600) -
 def _stands_by_since(federation: Federation, name: str, offset: int) -> bool:
     """Whether worker `name` has logged, after `offset`, that it stands by."""
     return "stands by" in federation.log(name)[offset:]
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(database: str, events: int, worker_counts: list[int], rounds: int) -> list[dict]:

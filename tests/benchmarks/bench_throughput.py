@@ -7,15 +7,22 @@ through the outbox as fast as it goes while the catalog relay and the order cons
 a dual write (tests/benchmarks/dual_write.py) on the same kind of database, and raw aio-pika with pipelined confirms
 and no database (the broker's own limit). The relay-and-consumer rate on a backlog (changes written while the relay
 is stopped) is printed beside them for reference. Medians of the rounds.
+
+Beside each rate, the CPU every part of the path spent per change (tests/benchmarks/cpu.py: the writer in this
+process, each worker, the dual write's consumer, RabbitMQ, PostgreSQL), and the ceiling it sets: the machine's
+cores / CPU per change. The pipeline runs at that ceiling (it is CPU-bound); the dual write far below its own
+(it waits for a confirm per change). The CPU 2× the dual write would allow per change is printed with them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 
-from tests.benchmarks.dual_write import running_dual_write
-from tests.benchmarks.pipeline import running_pipeline
+from tests.benchmarks import cpu
+from tests.benchmarks.dual_write import DualWrite, running_dual_write
+from tests.benchmarks.pipeline import Rig, running_pipeline
 from tests.benchmarks.raw_broker import run_raw
 from tests.benchmarks.report import load_average, print_table, save
 from tests.benchmarks.stack import AMQP_URL, DATABASES, event_body_size
@@ -26,17 +33,26 @@ PATHS = ("pipeline", "dual_write", "raw", "backlog")
 
 
 def measure(database: str, events: int, rounds: int) -> dict:
-    """Each path's rate per round, and their medians."""
+    """Each path's rate per round, and their medians; the CPU per change of each part of the pipeline and the dual write."""
     samples: dict[str, list[float]] = {path: [] for path in PATHS}
+    spent: dict[str, list[dict[str, float]]] = {"pipeline": [], "dual_write": []}
     with running_pipeline(database) as rig:
         body_size = event_body_size(rig.catalog)
         with running_dual_write(database, body_size) as dual:
+            parts = {"pipeline": pipeline_parts(rig, database), "dual_write": dual_write_parts(dual, database)}
             for _ in range(rounds):
+                before = cpu.snapshot(parts["pipeline"])
                 samples["pipeline"].append(rig.sustained_rate(events))
+                spent["pipeline"].append(cpu.per_change_ms(before, parts["pipeline"], events))
+                before = cpu.snapshot(parts["dual_write"])
                 samples["dual_write"].append(dual.sustained_rate(events))
+                spent["dual_write"].append(cpu.per_change_ms(before, parts["dual_write"], events))
                 samples["raw"].append(run_raw(AMQP_URL, rig.federation.namespace, events, body_size).rate)
                 samples["backlog"].append(rig.throughput(events))
     medians = {path: statistics.median(values) for path, values in samples.items()}
+    cpu_ms = {
+        path: {part: statistics.median(r[part] for r in runs) for part in runs[0]} for path, runs in spent.items()
+    }
     return {
         "database": database,
         "events": events,
@@ -44,7 +60,53 @@ def measure(database: str, events: int, rounds: int) -> dict:
         "median_per_s": medians,
         "vs_dual_write": medians["pipeline"] / medians["dual_write"],
         "vs_raw": medians["pipeline"] / medians["raw"],
+        "cpu_ms_per_change": cpu_ms,
+        "cpu_ms_per_change_rounds": spent,
     }
+
+
+def pipeline_parts(rig: Rig, database: str) -> dict[str, cpu.Reading]:
+    """What runs while the pipeline carries the changes: the writer (this process), both workers, broker, database."""
+
+    def worker(system: str) -> cpu.Reading:
+        """The worker's CPU, whichever process runs it now (the backlog measurement restarts the catalog's)."""
+        return lambda: cpu.session_cpu_seconds([rig.federation.processes[f"{system}-worker"].pid])
+
+    return {
+        "writer": cpu.this_process,
+        "relay (catalog worker)": worker("catalog"),
+        "consumer (order worker)": worker("order"),
+        "broker": cpu.broker,
+        **({"PostgreSQL": cpu.postgres} if database == "postgres" else {}),
+    }
+
+
+def dual_write_parts(dual: DualWrite, database: str) -> dict[str, cpu.Reading]:
+    """The same for the dual write: its writer (this process), its consumer, broker, database."""
+    return {
+        "writer": cpu.this_process,
+        "consumer": lambda: cpu.cpu_seconds(dual.consumer_pid),
+        "broker": cpu.broker,
+        **({"PostgreSQL": cpu.postgres} if database == "postgres" else {}),
+    }
+
+
+def print_cpu(runs: list[dict]) -> None:
+    """CPU per change by part, the ceiling it sets on this machine, and the CPU 2× the dual write would allow."""
+    cores = os.cpu_count() or 1
+    rows = []
+    for r in runs:
+        allowed = cores * 1000 / (TARGET_VS_DUAL_WRITE * r["median_per_s"]["dual_write"])
+        for path, spent in r["cpu_ms_per_change"].items():
+            parts = ", ".join(f"{part} {ms:.2f}" for part, ms in spent.items() if part != "total")
+            ceiling = cores * 1000 / spent["total"]
+            rows.append((r["database"], path, parts, spent["total"], ceiling, r["median_per_s"][path], allowed))
+    print_table(
+        f"CPU ms per change by part (medians), the ceiling {cores} cores put on each path, and the CPU per change "
+        f"{TARGET_VS_DUAL_WRITE}× the dual write allows",
+        ("database", "path", "ms per change by part", "total ms", "ceiling /s", "measured /s", "allowed for 2× dual"),
+        rows,
+    )
 
 
 def main() -> None:
@@ -80,6 +142,7 @@ def main() -> None:
         ("database", "pipeline", "dual write", "raw broker", "vs dual write", "vs raw", "pipeline on a backlog"),
         rows,
     )
+    print_cpu(runs)
     for r in runs:
         print(f"{r['database']} rounds: " + "; ".join(f"{p} {[round(v) for v in r['rounds'][p]]}" for p in PATHS))
     print(f"load average before {before}, after {load_average()}")

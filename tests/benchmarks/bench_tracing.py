@@ -17,13 +17,11 @@ Needs `wrk` (Debian: apt-get install -y wrk).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
 import time
 import timeit
-from pathlib import Path
 
 from federation.tracing import (
     PROCESS,
@@ -36,6 +34,7 @@ from federation.tracing import (
     trace_headers,
 )
 from tests.benchmarks.bench_web import wrk
+from tests.benchmarks.cpu import session_cpu_seconds
 from tests.benchmarks.pipeline import running_pipeline
 from tests.benchmarks.report import print_table, save
 from tests.e2e.otlp_receiver import OtlpReceiver
@@ -56,14 +55,14 @@ def measure(mode: str, database: str, events: int, seconds: int, receiver: OtlpR
         env.update({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": SAMPLED})
     with running_pipeline(database, extra_env=env) as rig:
         workers = [rig.federation.processes[name].pid for name in ("catalog-worker", "order-worker")]
-        before = cpu_seconds(workers)
+        before = session_cpu_seconds(workers)
         rate = rig.sustained_rate(events)
-        event_cpu = (cpu_seconds(workers) - before) / events
+        event_cpu = (session_cpu_seconds(workers) - before) / events
         rig.federation.start("catalog-web")
         web = [rig.federation.processes["catalog-web"].pid]
-        before = cpu_seconds(web)
+        before = session_cpu_seconds(web)
         page = wrk(f"{rig.federation.url('catalog')}/", seconds)
-        request_cpu = (cpu_seconds(web) - before) / (page["rps"] * seconds)
+        request_cpu = (session_cpu_seconds(web) - before) / (page["rps"] * seconds)
     return {
         "mode": mode,
         "pipeline_per_s": rate,
@@ -72,19 +71,6 @@ def measure(mode: str, database: str, events: int, seconds: int, receiver: OtlpR
         "cpu_us_per_event": event_cpu * 1e6,
         "cpu_us_per_request": request_cpu * 1e6,
     }
-
-
-def cpu_seconds(sessions: list[int]) -> float:
-    """User and system CPU seconds of every live process in the given sessions (each started with a session of its own)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[3]) in sessions:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def no_op_cost_us(iterations: int = 20000) -> float:

@@ -101,6 +101,7 @@ class DualWrite:
     channel: pika.adapters.blocking_connection.BlockingChannel
     exchange: str
     body_size: int
+    consumer_pid: int
 
     def write(self, count: int, rate: float | None = None) -> list[tuple[uuid.UUID, int, float]]:
         """`count` price changes round-robin, each committed then published (confirm awaited): (id, version, commit time)."""
@@ -186,6 +187,7 @@ def running_dual_write(database: str, body_size: int, amqp_url: str = AMQP_URL) 
             channel=channel,
             exchange=name,
             body_size=body_size,
+            consumer_pid=consumer.pid,
         )
         _seed(engines[0])
         rig.sustained_rate(PRODUCTS)  # every product once: the copy holds all, the paths are warm

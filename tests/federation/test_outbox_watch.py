@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 import uuid
 
@@ -29,6 +30,21 @@ def test_a_committed_outbox_row_ends_the_wait_at_once(session_factory):
         watch.wait(0)  # starts watching (PostgreSQL: connects and listens)
         _add_event(session_factory)
         assert watch.wait(30), "woken by the commit (False would mean the wait ran out)"
+    finally:
+        watch.close()
+
+
+def test_the_descriptor_turns_readable_at_a_commit_and_fired_reads_the_news(session_factory):
+    watch = watch_outbox(session_factory.kw["bind"])  # the relay awaits this descriptor on its event loop
+    try:
+        descriptor = watch.fileno()
+        assert descriptor is not None, "inotify (SQLite on Linux) and LISTEN (PostgreSQL) both have one"
+        assert watch.fired(), "a watch that just started may have missed rows: read the outbox"
+        assert not watch.fired()
+        _add_event(session_factory)
+        readable, _, _ = select.select([descriptor], [], [], 30)
+        assert readable and watch.fired(), "the commit made the descriptor readable, and it was the outbox's"
+        assert not watch.fired(), "fired() read every queued event"
     finally:
         watch.close()
 
@@ -121,5 +137,36 @@ def test_on_linux_sqlite_relays_sleep_until_a_writer_signals_its_commit(tmp_path
             assert not watch.wait(0.3)
             _add_event(session_factory)
             assert watch.wait(30) and (tmp_path / "sample.db-outbox").exists()
+        finally:
+            watch.close()
+
+
+def test_another_databases_outbox_in_the_same_folder_does_not_wake_it(tmp_path):
+    with (
+        sample_database(f"sqlite:///{tmp_path / 'sample.db'}") as session_factory,
+        sample_database(f"sqlite:///{tmp_path / 'other.db'}") as other,
+    ):
+        watch = watch_outbox(session_factory.kw["bind"])
+        try:
+            watch.wait(0)
+            _add_event(other)  # the three systems' databases share SCS_DATA_DIR by default
+            assert not watch.wait(0.3), "woken by another system's commit"
+            _add_event(session_factory)
+            assert watch.wait(30)
+        finally:
+            watch.close()
+
+
+def test_a_removed_signal_file_is_watched_again_once_a_writer_recreates_it(tmp_path):
+    with sample_database(f"sqlite:///{tmp_path / 'sample.db'}") as session_factory:
+        watch = watch_outbox(session_factory.kw["bind"])
+        try:
+            watch.wait(0)
+            (tmp_path / "sample.db-outbox").unlink()  # e.g. someone tidying the data folder
+            assert watch.wait(30), "the removal ends the watch: read the outbox, then watch the new file"
+            assert watch.wait(0), "watching anew: rows may have come meanwhile"
+            assert not watch.wait(0.3)
+            _add_event(session_factory)
+            assert watch.wait(30), "woken through the new file"
         finally:
             watch.close()
