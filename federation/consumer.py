@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -148,7 +147,6 @@ class EventConsumer:
         # thread cost more CPU than the work and doubled the consumer's tail latency (docs/performance.md).
         outcomes = self.apply_batch(envelopes, rebuild, contexts)
         settled: list[AbstractIncomingMessage] = []  # applied, not yet acked: acked together, in one frame
-        tally: Counter[tuple[str, str]] = Counter()  # (result, event type) → count: one INFO line per batch
         for (message, envelope), outcome in zip(ready, outcomes, strict=True):
             bind_correlation_id(envelope.correlation_id)
             if isinstance(outcome, Exception):
@@ -160,17 +158,13 @@ class EventConsumer:
                     await self._retry_or_dead_letter(message, f"{outcome.__class__.__name__}: {outcome}")
                 continue
             result = "applied" if outcome else "duplicate"
-            tally[result, envelope.type] += 1
             metrics.EVENTS_CONSUMED.labels(self.system, envelope.type, result).inc()
             metrics.CONSUMER_LATENCY.labels(self.system, envelope.type).observe(time.perf_counter() - started)
-            if log.isEnabledFor(logging.DEBUG):
+            if log.isEnabledFor(logging.INFO):  # one grep of a correlation id follows it through every system
                 with within(contexts[envelope.id]):  # the line carries the trace the message came with
-                    log.debug("consumer %s: %s %s %s", self.system, result, envelope.type, envelope.id)
+                    log.info("consumer %s: %s %s %s", self.system, result, envelope.type, envelope.id)
             settled.append(message)
         await _ack_together(settled)
-        if tally:
-            counts = ", ".join(f"{result} {n} {event_type}" for (result, event_type), n in sorted(tally.items()))
-            log.info("consumer %s: %s", self.system, counts)
 
     def apply(self, envelope: Envelope) -> bool:
         """Apply one event in a transaction of its own; False if it was applied before; raises what a handler raised."""

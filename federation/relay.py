@@ -319,18 +319,15 @@ def _pending_rows(limit: int) -> Select[Any]:
 
 
 def _count_and_log(confirmed: list[Row[Any]], spans: list[Any]) -> None:
-    """Count the published rows per event type and log one INFO line for the batch (a DEBUG line per row)."""
-    tally = Counter((row.producer, row.event_type) for row in confirmed)
-    for (producer, event_type), count in tally.items():
+    """Count the published rows per event type; a line per row (at INFO, with its correlation id and trace)."""
+    for (producer, event_type), count in Counter((row.producer, row.event_type) for row in confirmed).items():
         metrics.EVENTS_PUBLISHED.labels(producer, event_type).inc(count)
-    if log.isEnabledFor(logging.DEBUG):
-        for row, span in zip(confirmed, spans, strict=False):
-            bind_correlation_id(row.correlation_id)
-            with within(cast(SpanContext, span)):
-                log.debug("relay: published %s %s", row.event_type, row.event_id)
-    log.info(
-        "relay: published %s", ", ".join(f"{count} {event_type}" for (_, event_type), count in sorted(tally.items()))
-    )
+    if not log.isEnabledFor(logging.INFO):
+        return
+    for row, span in zip(confirmed, spans, strict=False):
+        bind_correlation_id(row.correlation_id)
+        with within(cast(SpanContext, span)):
+            log.info("relay: published %s %s", row.event_type, row.event_id)
 
 
 def _log_unroutable(_channel: AbstractChannel | None, message: AbstractIncomingMessage) -> None:

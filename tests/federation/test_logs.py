@@ -1,4 +1,4 @@
-"""Issue 22, finding 9: in the text log format a record is one line, whatever a request path or a message holds."""
+"""In the text log format a record is one line, whatever a request path or a message holds; SCS_LOG_LEVEL is checked."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import re
 import sys
 
 import pytest
+from click.testing import CliRunner
 
+from federation.cli import main
 from federation.logs import configure_logging
 from federation.runtime_models import RuntimeBase
 from federation.web import create_system_app
@@ -50,3 +52,22 @@ def test_a_traceback_follows_its_record_indented_and_escaped(text_log):
     assert RECORD_START.match(first) and first.endswith(r"failed on input\u202eevil")
     assert rest and all(line.startswith("    ") for line in rest)
     assert rest[-2:] == ["    ValueError: bad value", "    2026-12-01 00:00:00,000 INFO forged"]
+
+
+@pytest.mark.parametrize("name", ["loud", "", "critical", "notset"])
+def test_an_unknown_log_level_stops_every_command_with_one_line_naming_it(name):
+    result = CliRunner().invoke(main, ["contracts", "markdown"], env={"SCS_LOG_LEVEL": name})
+    assert result.exit_code == 1
+    assert "SCS_LOG_LEVEL" in result.output and "debug, info, warning, error" in result.output
+
+
+@pytest.fixture
+def at_warning(monkeypatch):
+    """SCS_LOG_LEVEL=WARNING for the logging the next fixture configures."""
+    monkeypatch.setenv("SCS_LOG_LEVEL", "WARNING")
+
+
+def test_at_warning_the_per_event_lines_are_left_out(at_warning, text_log):
+    logging.getLogger("federation.relay").info("relay: published catalog.product.updated 1")
+    logging.getLogger("federation.relay").warning("relay: broker unavailable")
+    assert "published" not in text_log() and "broker unavailable" in text_log()

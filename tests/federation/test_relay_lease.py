@@ -71,7 +71,6 @@ class Relays:
             "SCS_DATA_DIR": str(tmp_path),
             "SCS_RELAY_LEASE_SECONDS": str(lease_seconds),
             "SCS_LOG_FORMAT": "text",
-            "SCS_LOG_LEVEL": "debug",  # the per-event lines name the event ids
         }
         self.processes: list[subprocess.Popen] = []
 

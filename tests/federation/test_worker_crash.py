@@ -114,7 +114,6 @@ def rig(tmp_path, sqlite_url, amqp_url, namespace):
         "SCS_RETRY_DELAYS_MS": ",".join(map(str, TEST_RETRY_DELAYS_MS)),
         "SCS_DATA_DIR": str(tmp_path),
         "SAMPLE_CRASH_MARKER": str(tmp_path / "crashed"),
-        "SCS_LOG_LEVEL": "debug",  # the per-event lines say applied or duplicate, and which event
     }
     yield CrashRig(tmp_path, amqp_url, namespace, make_session_factory(engine), env)
     engine.dispose()
