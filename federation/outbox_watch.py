@@ -88,7 +88,7 @@ def notification() -> ColumnElement[Any]:
 
 
 def announced(session: Session) -> None:
-    """Note that the session's transaction has sent the relays' notification already (in a statement of its own)."""
+    """Note that the session's transaction has sent the relays' notification already (its outbox INSERT did)."""
     session.info[ANNOUNCED_IN] = session.get_transaction()
 
 
