@@ -2,7 +2,10 @@
 
 A system declares a `SearchIndex` for a table and builds it in a migration with `create_index_sql`/`drop_index_sql`
 (SQLite: an FTS5 table kept by triggers, keyed by an integer from a key table so no two rows collide, with prefix
-indexes of 2 and 3 characters since `rebuild_index_sql`; PostgreSQL: a generated tsvector column with a GIN index).
+indexes of 2 and 3 characters since `rebuild_index_sql`; PostgreSQL: a generated tsvector column, searched since
+`prefix_index_sql` in a generated column of every word's prefixes with a GIN index, so a prefix is one whole entry:
+GIN's own prefix match (`'mug':*`) gathers each matching entry's whole posting list first, 4.4 ms against 1.1 ms for
+"stoneware mug" at 100k products).
 `matches` turns any user text into quoted prefix terms — the text is never handed to MATCH or to_tsquery as syntax —
 and gives a subquery of (key, rank), lower rank first.
 
@@ -28,6 +31,14 @@ MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 WORD = re.compile(r"\w+", re.UNICODE)
 VECTOR_COLUMN = "search_vector"
+#: PostgreSQL: the function giving a tsvector's words with all their prefixes (up to MAX_TERM_LENGTH characters),
+#: and the generated column of them that is searched (a column, not an expression index: a page of a common word
+#: reads along the key and tests each row, and the function costs 0.1 ms a row).
+PREFIXES_FUNCTION = "scs_word_prefixes"
+PREFIX_COLUMN = f"{VECTOR_COLUMN}_prefixes"
+#: PostgreSQL: GIN's list of rows not yet merged into the index, in kB; every search reads all of it, so the
+#: smallest there is (64) rather than 4096: writes still go in batches (5000 products: 1.37 s, against 1.40 s).
+PENDING_LIST_KB = 64
 #: FTS5 prefix indexes: a 2- or 3-letter prefix (type-ahead's first letters) reads one index entry, not every word.
 PREFIX_LENGTHS = "2 3"
 
@@ -65,12 +76,12 @@ def matches(session: Session, index: SearchIndex, query: str) -> Subquery | None
     if not words:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        statement = text(
+        statement = text(  # the prefix column finds the rows; the vector, with its weights, ranks them
             f"SELECT c.key AS key, -ts_rank(c.vector, query)::float8 AS rank "  # noqa: S608 (names are ours)
             f"FROM (SELECT {index.key} AS key, {VECTOR_COLUMN} AS vector FROM {index.table} "
-            f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', :tsquery) ORDER BY {index.key} LIMIT :candidates) AS c, "
+            f"WHERE {PREFIX_COLUMN} @@ plainto_tsquery('simple', :words) ORDER BY {index.key} LIMIT :candidates) AS c, "
             f"to_tsquery('simple', :tsquery) AS query"
-        ).bindparams(tsquery=" & ".join(f"'{word}':*" for word in words), candidates=CANDIDATES)
+        ).bindparams(words=" ".join(words), tsquery=" & ".join(f"'{word}':*" for word in words), candidates=CANDIDATES)
     else:
         weights = ", ".join(str(_BM25_WEIGHT[weight]) for _, weight in index.columns)
         statement = text(  # one MATCH: the newest candidates, ranked as they are read
@@ -88,12 +99,8 @@ _BM25_WEIGHT = {"A": 10.0, "B": 4.0, "C": 2.0, "D": 1.0}
 def create_index_sql(index: SearchIndex, dialect: str) -> list[str]:
     """The statements a migration runs to build the index over the rows already there and keep it up to date."""
     if dialect == "postgresql":
-        vector = " || ".join(
-            f"setweight(to_tsvector('simple'::regconfig, {_words_only(name)}), '{weight}')"
-            for name, weight in index.columns
-        )
         return [
-            f"ALTER TABLE {index.table} ADD COLUMN {VECTOR_COLUMN} tsvector GENERATED ALWAYS AS ({vector}) STORED",
+            f"ALTER TABLE {index.table} ADD COLUMN {VECTOR_COLUMN} tsvector GENERATED ALWAYS AS ({_vector(index)}) STORED",
             f"CREATE INDEX ix_{index.table}_{VECTOR_COLUMN} ON {index.table} USING gin ({VECTOR_COLUMN})",
         ]
     return [
@@ -106,11 +113,52 @@ def create_index_sql(index: SearchIndex, dialect: str) -> list[str]:
 def rebuild_index_sql(index: SearchIndex, dialect: str, *, prefixes: str | None = PREFIX_LENGTHS) -> list[str]:
     """The statements a migration runs to rebuild SQLite's FTS5 table with (or without) prefix indexes; same keys.
 
-    PostgreSQL's GIN index matches prefixes as it is, so there is nothing to do there.
+    PostgreSQL's prefixes have their own index (`prefix_index_sql`), so there is nothing to do there.
     """
     if dialect == "postgresql":
         return []
     return [*_drop_fts_table_sql(index), *_fts_table_sql(index, prefixes=prefixes)]
+
+
+def prefix_index_sql(index: SearchIndex, dialect: str) -> list[str]:
+    """PostgreSQL: the statements a migration runs to search a generated column of the words' prefixes instead.
+
+    `matches` then asks its GIN index for every word as a whole entry; the vector's own GIN index goes (the vector
+    stays, for the ranking). SQLite's FTS5 prefix indexes (`rebuild_index_sql`) do this there: nothing to do.
+    """
+    if dialect != "postgresql":
+        return []
+    return [
+        f"CREATE OR REPLACE FUNCTION {PREFIXES_FUNCTION}(vector tsvector) RETURNS tsvector "
+        f"LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+        f"SELECT coalesce(array_to_tsvector(array_agg(DISTINCT left(word, n))), ''::tsvector) "
+        f"FROM unnest(tsvector_to_array(vector)) AS word, generate_series(1, least(length(word), {MAX_TERM_LENGTH})) AS n"
+        f" $$",
+        f"ALTER TABLE {index.table} ADD COLUMN {PREFIX_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({PREFIXES_FUNCTION}({_vector(index)})) STORED",
+        f"DROP INDEX IF EXISTS ix_{index.table}_{VECTOR_COLUMN}",
+        f"CREATE INDEX ix_{index.table}_{PREFIX_COLUMN} ON {index.table} "
+        f"USING gin ({PREFIX_COLUMN}) WITH (gin_pending_list_limit = {PENDING_LIST_KB})",
+    ]
+
+
+def drop_prefix_index_sql(index: SearchIndex, dialect: str) -> list[str]:
+    """PostgreSQL: the statements a migration's downgrade runs to go back to the GIN index of the vector."""
+    if dialect != "postgresql":
+        return []
+    return [
+        f"ALTER TABLE {index.table} DROP COLUMN {PREFIX_COLUMN}",
+        f"CREATE INDEX ix_{index.table}_{VECTOR_COLUMN} ON {index.table} USING gin ({VECTOR_COLUMN})",
+        f"DROP FUNCTION IF EXISTS {PREFIXES_FUNCTION}(tsvector)",
+    ]
+
+
+def _vector(index: SearchIndex) -> str:
+    """PostgreSQL: the weighted tsvector of the index's columns (a generated column cannot read another)."""
+    return " || ".join(
+        f"setweight(to_tsvector('simple'::regconfig, {_words_only(name)}), '{weight}')"
+        for name, weight in index.columns
+    )
 
 
 def _fts_table_sql(index: SearchIndex, *, prefixes: str | None) -> list[str]:
