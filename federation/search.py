@@ -70,7 +70,8 @@ def terms(query: str) -> list[str]:
 def matches(session: Session, index: SearchIndex, query: str) -> Subquery | None:
     """Rows of `index` holding every word of `query` as a prefix: a (key, rank) subquery, best rank lowest.
 
-    None if the query has no words (only punctuation or operators): the caller shows an empty page.
+    None if the query has no words (only punctuation or operators): the caller shows an empty page. On PostgreSQL
+    a word its parser splits in two (`foo_bar`) finds both parts as prefixes in any order, not side by side.
     """
     words = terms(query)
     if not words:
