@@ -315,13 +315,20 @@ def prune(system: str | None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from federation.db import make_engine, make_session_factory
-    from federation.housekeeping import prune_now
+    from federation.housekeeping import prunable, prune_now
+    from federation.progress import Progress
 
     for name in [system] if system else sorted(SYSTEMS):
         settings = Settings.from_env(name)
         engine = make_engine(settings.database_url)
         try:
-            pruned = prune_now(make_session_factory(engine), settings)
+            session_factory = make_session_factory(engine)
+            due = prunable(
+                session_factory, outbox_retention=settings.outbox_retention, inbox_retention=settings.inbox_retention
+            )
+            progress = Progress(f"{name} pruned", due, "rows")
+            pruned = prune_now(session_factory, settings, on_batch=progress.advance)
+            progress.finish()
         except SQLAlchemyError as error:
             where = engine.url.render_as_string(hide_password=True)
             raise click.ClickException(f"{name}: database at {where} unreachable: {_first_line(error)}") from None

@@ -50,12 +50,14 @@ def prune(
     batch_rows: int = BATCH_ROWS,
     pause_seconds: float = PAUSE_SECONDS,
     keep_going: Callable[[], bool] = lambda: True,
+    on_batch: Callable[[int], None] = lambda deleted: None,
 ) -> Pruned:
     """Delete published outbox rows older than `outbox_retention` and inbox rows older than `inbox_retention`.
 
     The newest inbox row of each producer stays whatever its age, so `scs status` and the metrics can still
     say how long ago that producer's last event was applied. `keep_going` is asked before every batch (a
-    worker that lost its relay lease, or is stopping, stops in the middle of a sweep).
+    worker that lost its relay lease, or is stopping, stops in the middle of a sweep); `on_batch` hears how
+    many rows each batch deleted (`scs prune`'s progress line).
     """
     now = now or utcnow()
     outbox = _in_batches(
@@ -64,6 +66,7 @@ def prune(
         batch_rows,
         pause_seconds,
         keep_going,
+        on_batch,
     )
     inbox = 0
     for producer, newest in _newest_inbox_rows(session_factory):
@@ -73,10 +76,35 @@ def prune(
             batch_rows,
             pause_seconds,
             keep_going,
+            on_batch,
         )
     metrics.ROWS_PRUNED.labels(system, "outbox").inc(outbox)
     metrics.ROWS_PRUNED.labels(system, "inbox").inc(inbox)
     return Pruned(outbox=outbox, inbox=inbox)
+
+
+def prunable(
+    session_factory: sessionmaker[Session],
+    *,
+    outbox_retention: timedelta,
+    inbox_retention: timedelta,
+    now: datetime | None = None,
+) -> int:
+    """How many rows `prune` with these retentions would delete now (counted along the same indexes)."""
+    now = now or utcnow()
+    newest_rows = _newest_inbox_rows(session_factory)
+    with session_factory() as session:
+        outbox = session.scalar(select(func.count()).where(OUTBOX.c.published_at < now - outbox_retention))
+        inbox = sum(
+            session.scalar(
+                select(func.count()).where(
+                    INBOX.c.producer == producer, INBOX.c.processed_at < min(now - inbox_retention, newest)
+                )
+            )
+            or 0
+            for producer, newest in newest_rows
+        )
+    return (outbox or 0) + inbox
 
 
 def prune_now(session_factory: sessionmaker[Session], settings: Settings, **options: Any) -> Pruned:
@@ -148,6 +176,7 @@ def _in_batches(
     batch_rows: int,
     pause_seconds: float,
     keep_going: Callable[[], bool],
+    on_batch: Callable[[int], None],
 ) -> int:
     """Run a delete of at most `batch_rows` rows, each time in a transaction of its own, until it deletes fewer.
 
@@ -162,6 +191,7 @@ def _in_batches(
             walk_the_index(connection)
             deleted = connection.execute(statement).rowcount
         total += deleted
+        on_batch(deleted)
         if deleted < batch_rows:
             break
         time.sleep(max(pause_seconds, time.monotonic() - started))

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
@@ -172,15 +172,18 @@ class OutboxRelay:
         """Whether this relay may publish now: it holds its system's lease (or runs without one); housekeeping asks too."""
         return self.lease is None or self.lease.held
 
-    def publish_pending(self, until_empty: bool = False) -> int:
+    def publish_pending(self, until_empty: bool = False, on_batch: Callable[[int], None] | None = None) -> int:
         """Publish unpublished rows in order (one batch, or all with `until_empty`); return how many.
 
         Only while this relay holds the lease (renewed before each batch, when due): none while another holds it.
+        `on_batch` hears how many each batch published (a command's progress line).
         """
         total = 0
         while self.lease is None or self.lease.hold():
             count, read_again = self._call(self._publish_batch())
             total += count
+            if on_batch is not None:
+                on_batch(count)
             if not until_empty or not read_again:
                 break
         return total

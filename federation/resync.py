@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TextIO
 
 from federation import outbox
 from federation.db import make_engine, make_session_factory
+from federation.progress import Progress
 from federation.settings import Settings
 from federation.systems import System, load_systems
 from federation.worker import build_relay, subscriptions_of
 
 
-def resync(target: System, producer: System, producer_settings: Settings, rebuild: bool = False) -> int:
+def resync(
+    target: System, producer: System, producer_settings: Settings, rebuild: bool = False, out: TextIO | None = None
+) -> int:
     """Write a current-state event per entity into the producer's outbox and relay it; consumers apply them idempotently.
 
     The events carry the entities' current aggregate_version, so copies that are already up to date ignore
     them and empty or stale copies catch up. With `rebuild`, the events ask `target`'s consumer to replace
     each row whatever version it holds (a copy pinned ahead of its source); other consumers apply them as
-    usual. Returns the number of events re-published.
+    usual. Relaying them shows progress on `out` (stderr by default). Returns the number of events re-published.
     """
     consumed = {event_type.split(".", 1)[0] for event_type in target.consumed_event_types}
     if producer.name not in consumed:
@@ -33,9 +37,11 @@ def resync(target: System, producer: System, producer_settings: Settings, rebuil
                 count += republish(session)
             session.commit()
         relay = build_relay(producer, producer_settings, session_factory, subscriptions_of(load_systems()))
+        progress = Progress(f"{producer.name} relayed", count, "events", out)
         try:
-            relay.publish_pending(until_empty=True)
+            relay.publish_pending(until_empty=True, on_batch=progress.advance)
         finally:
+            progress.finish()
             relay.close()
         return count
     finally:

@@ -1,7 +1,9 @@
 """Benchmark 10: every list, search and detail page and API of the three systems at 1k, 10k and 100k products.
 
     python -m tests.benchmarks.bench_data_scale [--sizes 1000,10000,100000] [--orders 1000,10000,1000000]
-        [--requests 20] [--databases sqlite,postgres]
+        [--requests 20] [--databases sqlite,postgres] [--page TEXT ...]
+
+`--page` (repeatable) measures only the pages whose name contains one of the texts, to iterate on a few.
 
 Per database and size: fresh, migrated databases of the three systems, bulk-loaded straight into their tables
 as a long life would leave them (PostgreSQL then analyzed, as autovacuum does after such growth): N catalog
@@ -315,8 +317,10 @@ def prepared(kind: str, products: int, orders: int) -> Iterator[dict[str, tuple[
                 app.extensions["scs"].engine.dispose()
 
 
-def run_kind(kind: str, sizes: list[int], order_sizes: list[int], requests: int) -> dict[int, dict[str, dict]]:
-    """Every page at every size on one database kind, the sizes measured in turn so load changes hit them alike."""
+def run_kind(
+    kind: str, sizes: list[int], order_sizes: list[int], requests: int, only: list[str]
+) -> dict[int, dict[str, dict]]:
+    """Every page (or those named in `only`) at every size on one database kind, the sizes measured in turn."""
     with ExitStack() as stack:
         loaded = {
             products: stack.enter_context(prepared(kind, products, orders))
@@ -324,6 +328,8 @@ def run_kind(kind: str, sizes: list[int], order_sizes: list[int], requests: int)
         }
         results: dict[int, dict[str, dict]] = {size: {} for size in sizes}
         for name in loaded[sizes[0]]:
+            if only and not any(text in name for text in only):
+                continue
             times: dict[int, list[float]] = {size: [] for size in sizes}
             for attempt in range(WARM_UP + requests):
                 for size in sizes:
@@ -346,6 +352,7 @@ def main() -> None:
     parser.add_argument("--orders", default="1000,10000,1000000")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--databases", default=",".join(DATABASES))
+    parser.add_argument("--page", action="append", default=[], help="only pages whose name contains this")
     args = parser.parse_args()
     sizes = [int(value) for value in args.sizes.split(",")]
     order_sizes = [int(value) for value in args.orders.split(",")]
@@ -355,7 +362,7 @@ def main() -> None:
     failures: list[str] = []
     for kind in args.databases.split(","):
         print(f"\n{kind}:", flush=True)
-        by_size = run_kind(kind, sizes, order_sizes, args.requests)
+        by_size = run_kind(kind, sizes, order_sizes, args.requests, args.page)
         result["databases"][kind] = by_size
         rows = []
         for name in by_size[sizes[0]]:

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select, text
 
-from federation.housekeeping import _inbox_batch, _outbox_batch, prune
+from federation.housekeeping import _inbox_batch, _outbox_batch, prunable, prune
 from federation.runtime_models import InboxMessage, OutboxMessage, utcnow
 from federation.settings import InvalidSetting, Settings, parse_duration
 from tests.conftest import TEST_RETRY_DELAYS_MS, wait_for
@@ -81,10 +81,20 @@ def test_rows_past_their_retention_go_in_batches_and_nothing_else(session_factor
     add_inbox(session_factory, 3, age=DAY)
     add_inbox(session_factory, 5, age=10 * DAY, producer="user")  # all old: its newest row stays
     before = pruned_counter("outbox"), pruned_counter("inbox")
+    assert prunable(session_factory, outbox_retention=DAY, inbox_retention=7 * DAY) == 7 + 8 + 4  # what goes next
+    batches: list[int] = []
 
-    pruned = prune(session_factory, system="sample", outbox_retention=DAY, inbox_retention=7 * DAY, batch_rows=3)
+    pruned = prune(
+        session_factory,
+        system="sample",
+        outbox_retention=DAY,
+        inbox_retention=7 * DAY,
+        batch_rows=3,
+        on_batch=batches.append,
+    )
 
     assert (pruned.outbox, pruned.inbox) == (7, 8 + 4)
+    assert sum(batches) == 7 + 8 + 4 and max(batches) == 3  # what `scs prune` counts its progress by
     assert counts(session_factory) == (4, 2, 3 + 1)
     assert (pruned_counter("outbox") - before[0], pruned_counter("inbox") - before[1]) == (7, 12)
     with session_factory() as session:
