@@ -168,6 +168,8 @@ def _fts_table_sql(index: SearchIndex, *, prefixes: str | None) -> list[str]:
     listed, new = ", ".join(names), ", ".join(f"new.{name}" for name in names)
     prefix = f", prefix = '{prefixes}'" if prefixes else ""
     rowid = f"(SELECT fts_rowid FROM {index.keys} WHERE {index.key} = {{row}}.{index.key})"
+    # an upsert sets every column: only a change of an indexed one re-indexes (not each price or stock change)
+    changed = " OR ".join(f"old.{name} IS NOT new.{name}" for name in names)
     return [
         f"CREATE VIRTUAL TABLE {index.fts} USING fts5({listed}, tokenize = 'unicode61 remove_diacritics 2'{prefix})",
         f"INSERT INTO {index.fts} (rowid, {listed}) SELECT k.fts_rowid, {', '.join(f't.{n}' for n in names)} "
@@ -175,7 +177,7 @@ def _fts_table_sql(index: SearchIndex, *, prefixes: str | None) -> list[str]:
         f"CREATE TRIGGER {index.fts}_insert AFTER INSERT ON {index.table} BEGIN "
         f"INSERT INTO {index.keys} ({index.key}) VALUES (new.{index.key}); "
         f"INSERT INTO {index.fts} (rowid, {listed}) VALUES ({rowid.format(row='new')}, {new}); END",
-        f"CREATE TRIGGER {index.fts}_update AFTER UPDATE OF {listed} ON {index.table} BEGIN "
+        f"CREATE TRIGGER {index.fts}_update AFTER UPDATE OF {listed} ON {index.table} WHEN {changed} BEGIN "
         f"DELETE FROM {index.fts} WHERE rowid = {rowid.format(row='old')}; "
         f"INSERT INTO {index.fts} (rowid, {listed}) VALUES ({rowid.format(row='new')}, {new}); END",
         f"CREATE TRIGGER {index.fts}_delete AFTER DELETE ON {index.table} BEGIN "

@@ -104,6 +104,8 @@ def test_customers_search_the_copy_ranked_with_prefixes_while_the_catalog_is_dow
     deliver(any_app, product_event(2, mug, name="Steel mug", sku="MUG-1", description="Grey"))
     assert client.get("/api/products?q=enamel").json["items"] == []
     assert [item["name"] for item in client.get("/api/products?q=steel").json["items"]] == ["Steel mug"]
+    deliver(any_app, product_event(3, mug, name="Steel mug", sku="MUG-1", description="Grey", price_cents=999))
+    assert [item["price_cents"] for item in client.get("/api/products?q=steel").json["items"]] == [999]
     page = client.get("/?q=towel").get_data(as_text=True)
     assert "Tea towel" in page and "Teapot" not in page and 'value="towel"' in page
     assert "No products match “zebra”" in client.get("/?q=zebra").get_data(as_text=True)
