@@ -96,14 +96,25 @@ def test_one_checkout_is_one_trace_through_the_outbox_and_the_broker(traced: Fed
     web = wait_for(request_span, message="order-web's request span")
     assert isinstance(web, ReceivedSpan)
 
-    def whole_trace() -> list[ReceivedSpan] | None:
-        spans = [span for span in receiver.snapshot() if span.trace_id == web.trace_id]
-        done = any(
-            s.service == "user-worker" and s.attributes.get("messaging.operation.type") == "process" for s in spans
-        )
-        return spans if done else None
+    hops = [  # (service, operation, routing key) of every hop, in the saga's order
+        ("order-worker", "publish", "order.placed"),
+        ("catalog-worker", "process", "order.placed"),
+        ("catalog-worker", "publish", "catalog.stock.reserved"),
+        ("order-worker", "process", "catalog.stock.reserved"),
+        ("order-worker", "publish", "order.confirmed"),
+        ("user-worker", "process", "order.confirmed"),
+    ]
 
-    spans = wait_for(whole_trace, message="the trace to reach the user worker")
+    def whole_trace() -> list[ReceivedSpan] | None:
+        """The trace once every hop's span has arrived (each process exports in batches of its own, in any order)."""
+        spans = [span for span in receiver.snapshot() if span.trace_id == web.trace_id]
+        seen = {
+            (s.service, s.name.split(" ", 1)[0], s.attributes.get("messaging.rabbitmq.destination.routing_key"))
+            for s in spans
+        }
+        return spans if all(hop in seen for hop in hops) else None
+
+    spans = wait_for(whole_trace, message="every hop's span of the trace")
     assert isinstance(spans, list)
     assert web.attributes["scs.correlation_id"] == "checkout-traced"
     conversation = {"messaging.message.conversation_id": "checkout-traced"}
