@@ -10,7 +10,7 @@ is stopped) is printed beside them for reference. Medians of the rounds.
 
 Beside each rate, the CPU every part of the path spent per change (tests/benchmarks/cpu.py: the writer in this
 process, each worker, the dual write's consumer, RabbitMQ, PostgreSQL), and the ceiling it sets: the machine's
-cores / CPU per change. The pipeline runs at that ceiling (it is CPU-bound); the dual write far below its own
+cores / CPU per change. The pipeline runs near that ceiling (it is CPU-bound); the dual write below its own
 (it waits for a confirm per change). The CPU 2× the dual write would allow per change is printed with them.
 """
 

@@ -2,7 +2,8 @@
 
 The benchmarks read it per process (a worker), per session (a process and whatever it started) and per command
 name (RabbitMQ's `beam.smp`, PostgreSQL's `postgres` backends), and turn the CPU of every part of a path into
-the ceiling two busy cores put on it: cores / CPU seconds per change.
+the ceiling two busy cores put on it: cores / CPU seconds per change. The broker's and PostgreSQL's figures count
+whatever else uses them on this machine too: read them from a quiet machine.
 """
 
 from __future__ import annotations
