@@ -26,7 +26,7 @@ import time
 
 from sqlalchemy import func, select
 
-from federation.db import index_walking_reader, make_engine, read_only
+from federation.db import make_engine, read_only, relay_batch_engine
 from federation.relay import _pending_rows
 from federation.runtime_models import InboxMessage, OutboxMessage
 from federation.settings import parse_duration
@@ -74,7 +74,7 @@ class Sampler:
 def _sample(catalog_url: str, order_url: str, every: float, stop, results) -> None:
     """The sampler process: one sample every `every` seconds until stopped."""
     catalog, order = read_only(make_engine(catalog_url)), read_only(make_engine(order_url))  # no SQLite write lock
-    relay_reads = index_walking_reader(catalog) or catalog  # as the relay reads
+    relay_reads = read_only(relay_batch_engine(make_engine(catalog_url)))  # as the relay reads
     pending = _pending_rows(RELAY_BATCH)
 
     def one() -> dict:
