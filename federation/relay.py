@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation import metrics
 from federation.broker_failover import connect_first_live
 from federation.correlation import bind_correlation_id
-from federation.db import READ_ONLY, commit_without_waiting_for_the_disk, walk_the_index
+from federation.db import read_only, relay_batch_engine
 from federation.outbox_parking import WAITING
 from federation.outbox_watch import OutboxWatch
 from federation.provenance import publishing_user
@@ -86,6 +86,7 @@ class OutboxRelay:
         self.watch = watch
         self.user_id = publishing_user(amqp_url)
         self.refusals = Refusals(session_factory, max_attempts)
+        self._batches = relay_batch_engine(session_factory.kw["bind"])
         self.lease = lease
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
@@ -198,11 +199,7 @@ class OutboxRelay:
         then parked (federation/relay_refusals.py), so the rows behind it flow on.
         """
         limit = self.refusals.batch_limit(self.batch_size)
-        with self.session_factory() as session:
-            connection = session.connection(
-                execution_options={READ_ONLY: True}
-            )  # polling never takes SQLite's write lock
-            walk_the_index(connection)
+        with read_only(self._batches).connect() as connection:  # reading never takes SQLite's write lock
             rows = connection.execute(_pending_rows(limit)).all()
         if not rows or not self.holds_lease:  # the fence: a holder that froze since hold() publishes nothing
             return 0, False
@@ -218,9 +215,7 @@ class OutboxRelay:
                 break
             confirmed.append(row)
         if confirmed:
-            with self.session_factory() as session, session.begin():
-                connection = session.connection()
-                commit_without_waiting_for_the_disk(connection)
+            with self._batches.begin() as connection:
                 connection.execute(_MARK_PUBLISHED, {"seqs": [row.seq for row in confirmed], "now": utcnow()})
             _count_and_log(confirmed, outcomes)
         if len(confirmed) == len(rows):
@@ -289,7 +284,7 @@ class OutboxRelay:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def close(self) -> None:
-        """Release the lease, drop the broker connection and stop the relay's event-loop thread.
+        """Release the lease, drop the broker and reader connections and stop the relay's event-loop thread.
 
         The next batch takes the lease again, if free, and starts the rest.
         """
@@ -303,6 +298,8 @@ class OutboxRelay:
             self._loop_thread.join(5)
             self._loop.close()
         self._loop_thread = None
+        if self._batches is not self.session_factory.kw["bind"]:
+            self._batches.dispose()  # its own pool (PostgreSQL)
 
 
 @lru_cache(maxsize=8)

@@ -26,7 +26,7 @@ import time
 
 from sqlalchemy import func, select
 
-from federation.db import make_engine, read_only, walk_the_index
+from federation.db import make_engine, read_only, relay_batch_engine
 from federation.relay import _pending_rows
 from federation.runtime_models import InboxMessage, OutboxMessage
 from federation.settings import parse_duration
@@ -74,17 +74,18 @@ class Sampler:
 def _sample(catalog_url: str, order_url: str, every: float, stop, results) -> None:
     """The sampler process: one sample every `every` seconds until stopped."""
     catalog, order = read_only(make_engine(catalog_url)), read_only(make_engine(order_url))  # no SQLite write lock
+    relay_reads = read_only(relay_batch_engine(make_engine(catalog_url)))  # as the relay reads
     pending = _pending_rows(RELAY_BATCH)
 
     def one() -> dict:
-        with catalog.connect() as connection:
+        with relay_reads.connect() as connection:
             reads = []
             for _ in range(3):
                 started = time.perf_counter()
-                walk_the_index(connection)  # as the relay reads
                 connection.execute(pending).all()
                 reads.append(time.perf_counter() - started)
                 connection.rollback()
+        with catalog.connect() as connection:
             outbox = connection.scalar(select(func.count()).select_from(OutboxMessage))
             waiting = connection.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None)))
         with order.connect() as connection:
@@ -95,6 +96,7 @@ def _sample(catalog_url: str, order_url: str, every: float, stop, results) -> No
     results.send("ready")
     while not stop.wait(every):
         samples.append(one())
+    relay_reads.dispose()
     catalog.dispose()
     order.dispose()
     results.send(samples)
