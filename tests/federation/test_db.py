@@ -73,3 +73,10 @@ def test_a_writer_that_cannot_get_the_lock_in_time_gives_up_and_its_connection_w
     with sessions() as session:
         assert [g.name for g in session.query(Gadget)] == ["holder"]
     engine.dispose()
+
+
+def test_sqlite_reads_through_a_memory_map(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA mmap_size")).scalar() == db.MMAP_BYTES
+    engine.dispose()
