@@ -1,4 +1,4 @@
-"""SQLite writers take the write lock up front and wait for one another, by our short retries rather than SQLite's long sleeps."""
+"""Engines: SQLite writers take the write lock up front and wait by our short retries; the relay's own PostgreSQL engine."""
 
 from __future__ import annotations
 
@@ -79,4 +79,25 @@ def test_sqlite_reads_through_a_memory_map(sqlite_url):
     engine = make_engine(sqlite_url)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA mmap_size")).scalar() == db.MMAP_BYTES
+    engine.dispose()
+
+
+def test_the_relays_postgres_connection_walks_the_index_in_autocommit_without_waiting_for_the_disk(postgres_url):
+    engine = make_engine(postgres_url)
+    batches = db.relay_batch_engine(engine)
+    with batches.connect() as connection:
+        settings = [
+            connection.exec_driver_sql(f"SHOW {name}").scalar() for name in ("enable_bitmapscan", "synchronous_commit")
+        ]
+        assert settings == ["off", "off"]
+        assert connection.connection.dbapi_connection.autocommit
+    with engine.connect() as connection:  # the system's own connections keep the defaults
+        assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    batches.dispose()
+    engine.dispose()
+
+
+def test_on_sqlite_the_relay_uses_the_systems_engine(sqlite_url):
+    engine = make_engine(sqlite_url)
+    assert db.relay_batch_engine(engine) is engine
     engine.dispose()
