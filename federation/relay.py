@@ -284,7 +284,7 @@ class OutboxRelay:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def close(self) -> None:
-        """Release the lease, drop the broker and reader connections and stop the relay's event-loop thread.
+        """Release the lease, drop the broker connection and its own database pool, and stop its event-loop thread.
 
         The next batch takes the lease again, if free, and starts the rest.
         """
