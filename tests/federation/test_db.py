@@ -90,7 +90,8 @@ def test_the_relays_postgres_connection_walks_the_index_in_autocommit_without_wa
             connection.exec_driver_sql(f"SHOW {name}").scalar() for name in ("enable_bitmapscan", "synchronous_commit")
         ]
         assert settings == ["off", "off"]
-        assert connection.connection.dbapi_connection.autocommit
+        driver = connection.connection.dbapi_connection
+        assert driver is not None and driver.autocommit
     with engine.connect() as connection:  # the system's own connections keep the defaults
         assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
     batches.dispose()
