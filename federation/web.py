@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
@@ -34,6 +34,7 @@ from federation.status import system_status
 from federation.systems import System
 from federation.telemetry import active, instrument_engine
 from federation.topology import Names
+from federation.transaction_retry import retrying_aborted_transactions
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,10 @@ def create_system_app(system: System, test_config: Mapping[str, Any] | None = No
     csrf = CSRFProtect(app)
     errors.init_app(app)
     app.register_blueprint(_shared_blueprint())
-    register_routes(app, system.routes, csrf)
+    routes = [
+        replace(route, view=retrying_aborted_transactions(route.view, discard_db_session)) for route in system.routes
+    ]
+    register_routes(app, routes, csrf)
     install_filters(app)
     _install_request_hooks(app)
     if system.configure_app is not None:
@@ -131,6 +135,13 @@ def db_session() -> Session:
         g.scs_db_session = factory()
     session: Session = g.scs_db_session
     return session
+
+
+def discard_db_session() -> None:
+    """Close the request's database session (rolling back what it did); the next `db_session()` opens a new one."""
+    session = g.pop("scs_db_session", None)
+    if session is not None:
+        session.close()
 
 
 def runtime() -> Runtime:
@@ -267,9 +278,7 @@ def _install_request_hooks(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _close_session(_error: BaseException | None) -> None:
-        session = g.pop("scs_db_session", None)
-        if session is not None:
-            session.close()
+        discard_db_session()
 
     app.jinja_env.globals.update(page_url=page_url, search_candidates=CANDIDATES)
 
