@@ -3,7 +3,7 @@
 Workers applying batches that lock the same rows in different orders can deadlock; PostgreSQL then aborts the
 waiter whose check comes first, often a web request merely queued on one of those rows. That abort says nothing
 about the request, so it runs again on a fresh session (what PostgreSQL's documentation advises for SQLSTATE
-40P01 and 40001), a few times before it becomes an error. Nothing it did was committed, so nothing is doubled.
+40P01 and 40001), a few times before it becomes an error. None of its database writes were committed, so none is doubled.
 """
 
 from __future__ import annotations
