@@ -87,25 +87,21 @@ def test_a_view_aborted_to_break_a_deadlock_runs_again_and_commits(sessions):
         assert sorted(session.scalars(select(Gadget.name))) == ["a!", "b!"]
 
 
-def test_a_view_still_deadlocked_after_every_attempt_raises(sessions):
+@pytest.mark.parametrize(
+    ("statement", "error", "attempts"),
+    [
+        ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'deadlock_detected'; END $$", OperationalError, ATTEMPTS),
+        ("SELECT no_such_column FROM gadget", ProgrammingError, 1),
+    ],
+    ids=["still deadlocked after every attempt", "any other error at once"],
+)
+def test_a_failing_view_raises_after_as_many_attempts_as_its_error_allows(sessions, statement, error, attempts):
     request_session = RequestSession(sessions)
 
-    def always_deadlocked():
-        request_session().execute(text("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'deadlock_detected'; END $$"))
+    def failing():
+        request_session().execute(text(statement))
 
-    with pytest.raises(OperationalError):
-        retrying_aborted_transactions(always_deadlocked, request_session.discard)()
+    with pytest.raises(error):
+        retrying_aborted_transactions(failing, request_session.discard)()
     request_session.discard()
-    assert request_session.opened == ATTEMPTS
-
-
-def test_any_other_database_error_is_raised_at_once(sessions):
-    request_session = RequestSession(sessions)
-
-    def broken():
-        request_session().execute(text("SELECT no_such_column FROM gadget"))
-
-    with pytest.raises(ProgrammingError):
-        retrying_aborted_transactions(broken, request_session.discard)()
-    request_session.discard()
-    assert request_session.opened == 1
+    assert request_session.opened == attempts
