@@ -52,10 +52,13 @@ def current_signing_key(keys_dir: Path, public_dir: Path | None = None) -> Signi
         return generate_signing_key(keys_dir, public_dir=public_dir)
     path = candidates[-1]
     public_copy = (public_dir or keys_dir) / f"{path.name.removesuffix(PRIVATE_SUFFIX)}{PUBLIC_SUFFIX}"
-    if not public_copy.exists():  # e.g. a fresh shared volume: publish the current key's public half again
-        write_whole(public_copy, (keys_dir / public_copy.name).read_bytes(), mode=0o644)
     private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(private_key, Ed25519PrivateKey)
+    if not public_copy.exists():  # a fresh shared volume, or a sibling process still writing the pair: derive it
+        public_pem = private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        write_whole(public_copy, public_pem, mode=0o644)
     return SigningKey(path.name.removesuffix(PRIVATE_SUFFIX), private_key)
 
 
