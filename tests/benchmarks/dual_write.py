@@ -1,16 +1,26 @@
-"""The naive baseline: a "dual write" over the same broker and database kind, without outbox or inbox.
+"""The baselines: a naive "dual write", and the least an outbox pipeline can do (its floor), on the same broker and database.
 
-What a Python developer would write instead of an outbox: commit the change, then publish the event with pika and
-wait for its confirm (an event is lost whenever the process dies between the two); a consumer in another process
-(aio-pika) upserts the copy under a version guard, commits, then acks. Same SQLite tuning (federation.db) or
-PostgreSQL, the same 100 products, the same body size as a real event. Run as a module, this file is that
-consumer: `python -m tests.benchmarks.dual_write DATABASE_URL QUEUE` (AMQP URL from SCS_TEST_AMQP_URL).
+Dual write: what a Python developer would write instead of an outbox: commit the change, then publish the event
+with pika and wait for its confirm (an event is lost whenever the process dies between the two); a consumer in
+another process (aio-pika) upserts the copy under a version guard, commits, then acks.
+
+Outbox floor: the same rig made to keep ARCHITECTURE §4's guarantees with nothing else: the event is a row committed
+with the change (and a wake-up: NOTIFY, or the signal file SQLite writers touch), a relay process woken by it reads
+the rows, publishes them with pipelined confirms and deletes them; the consumer writes an inbox row in the
+transaction of its upsert. No lease, no envelope model, no tracing, no logging, no dead-lettering: what any design
+that publishes from a process other than the writer's, after the commit, must pay.
+
+Same SQLite tuning (federation.db) or PostgreSQL, the same 100 products, the same body size as a real event. Run as
+a module, this file is the consumer (`python -m tests.benchmarks.dual_write consume DATABASE_URL QUEUE AMQP_URL
+[inbox]`) or the floor's relay (`... relay DATABASE_URL EXCHANGE AMQP_URL`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,16 +35,19 @@ from typing import cast
 
 import aio_pika
 import pika
-from sqlalchemy import Engine, Float, Integer, String, Table, Uuid, func, select
+from sqlalchemy import Engine, Float, Integer, LargeBinary, String, Table, Uuid, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from federation.db import make_engine, make_session_factory
+from federation.db import make_engine, make_session_factory, relay_batch_engine
+from federation.outbox_watch import CHANNEL, signal_file, watch_outbox
 from tests.benchmarks.pipeline import Watcher
 from tests.benchmarks.stack import AMQP_URL, postgres_database, wait_until
 
 PREFETCH = 50
 PRODUCTS = 100
+RELAY_BATCH = 200
+RELAY_POLL_SECONDS = 2.0
 
 
 class Base(DeclarativeBase):
@@ -68,6 +81,21 @@ class DwCopy(Base):
     applied_at: Mapped[float] = mapped_column(Float)  # the consumer's clock just before its commit
 
 
+class DwOutbox(Base):
+    """The floor's outbox: an event body waiting for the relay (deleted once the broker confirmed it)."""
+
+    __tablename__ = "dw_outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DwInbox(Base):
+    """The floor's inbox: the ids of the events the consumer applied."""
+
+    __tablename__ = "dw_inbox"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 def body_of(product: DwProduct, body_size: int) -> bytes:
     """The event a developer would send: id, type, time, version and the product's state, padded to `body_size`."""
     body = json.dumps(
@@ -93,7 +121,10 @@ def body_of(product: DwProduct, body_size: int) -> bytes:
 
 @dataclass
 class DualWrite:
-    """A running dual write: the producer's sessions, a pika channel with confirms, the copy's database and consumer."""
+    """A running baseline: the producer's sessions, a pika channel with confirms, the copy's database and consumer.
+
+    With `via_outbox` (the floor) the producer commits each event as an outbox row and a relay process publishes it.
+    """
 
     producer: sessionmaker[Session]
     copy_url: str
@@ -102,12 +133,16 @@ class DualWrite:
     exchange: str
     body_size: int
     consumer_pid: int
+    via_outbox: bool = False
+    relay_pid: int | None = None
 
     def write(self, count: int, rate: float | None = None) -> list[tuple[uuid.UUID, int, float]]:
-        """`count` price changes round-robin, each committed then published (confirm awaited): (id, version, commit time)."""
+        """`count` price changes round-robin, each committed then published or queued: (id, version, commit time)."""
         commits = []
         properties = pika.BasicProperties(delivery_mode=2, content_type="application/json")
         with self.producer() as session:
+            queue = _outbox_insert(session.get_bind().dialect.name)
+            signal = signal_file(session.get_bind().engine)
             products = list(session.scalars(select(DwProduct).order_by(DwProduct.sku)))
             started = time.time()
             for index in range(count):
@@ -116,11 +151,16 @@ class DualWrite:
                 product = products[index % len(products)]
                 product.price_cents += 1
                 product.version += 1
+                if self.via_outbox:
+                    session.execute(queue, {"body": body_of(product, self.body_size)})
                 session.commit()
                 committed = time.time()
-                self.channel.basic_publish(
-                    self.exchange, "catalog.product.updated", body_of(product, self.body_size), properties
-                )
+                if not self.via_outbox:
+                    self.channel.basic_publish(
+                        self.exchange, "catalog.product.updated", body_of(product, self.body_size), properties
+                    )
+                elif signal is not None:
+                    os.utime(signal)
                 commits.append((product.id, product.version, committed))
         return commits
 
@@ -151,9 +191,21 @@ class DualWrite:
         return all(versions.get(product_id, 0) >= version for product_id, version in expected.items())
 
 
+def _outbox_insert(dialect: str):
+    """The floor's outbox row; on PostgreSQL the NOTIFY that wakes the relay rides in the same statement."""
+    if dialect == "postgresql":
+        return text(f"INSERT INTO dw_outbox (body) SELECT :body FROM (SELECT pg_notify('{CHANNEL}', '')) AS wake")
+    return insert(DwOutbox)
+
+
 @contextmanager
-def running_dual_write(database: str, body_size: int, amqp_url: str = AMQP_URL) -> Iterator[DualWrite]:
-    """Fresh databases of kind `database`, an exchange and quorum queue, the consumer process, 100 products copied."""
+def running_dual_write(
+    database: str, body_size: int, amqp_url: str = AMQP_URL, *, via_outbox: bool = False
+) -> Iterator[DualWrite]:
+    """Fresh databases of kind `database`, an exchange and quorum queue, the consumer process, 100 products copied.
+
+    `via_outbox`: the floor (an outbox row per change, a relay process, an inbox row per event).
+    """
     with ExitStack() as stack:
         if database == "sqlite":
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scs-bench-dw-")))
@@ -166,20 +218,19 @@ def running_dual_write(database: str, body_size: int, amqp_url: str = AMQP_URL) 
             Base.metadata.create_all(engine)
             stack.callback(engine.dispose)
         name = f"bench-dw-{uuid.uuid4().hex[:10]}"
-        connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        parameters = pika.URLParameters(amqp_url)
+        parameters.heartbeat = (
+            0  # a blocking connection idle between its runs (the other paths' turns) would be dropped
+        )
+        connection = pika.BlockingConnection(parameters)
         stack.callback(_delete_topology, connection, name)
         channel = connection.channel()
         channel.exchange_declare(name, "topic", durable=True)
         channel.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum"})
         channel.queue_bind(name, name, routing_key="catalog.product.#")
         channel.confirm_delivery()
-        consumer = subprocess.Popen(
-            [sys.executable, "-m", "tests.benchmarks.dual_write", copy_url, name, amqp_url], stdout=subprocess.PIPE
-        )
-        stack.callback(_stop, consumer)
-        assert consumer.stdout is not None
-        if consumer.stdout.readline().strip() != b"ready":
-            raise RuntimeError("the dual write's consumer did not start")
+        consumer = _started(stack, "consume", copy_url, name, amqp_url, *(["inbox"] if via_outbox else []))
+        relay = _started(stack, "relay", producer_url, name, amqp_url) if via_outbox else None
         rig = DualWrite(
             producer=make_session_factory(engines[0]),
             copy_url=copy_url,
@@ -188,6 +239,8 @@ def running_dual_write(database: str, body_size: int, amqp_url: str = AMQP_URL) 
             exchange=name,
             body_size=body_size,
             consumer_pid=consumer.pid,
+            via_outbox=via_outbox,
+            relay_pid=relay.pid if relay else None,
         )
         _seed(engines[0])
         rig.sustained_rate(PRODUCTS)  # every product once: the copy holds all, the paths are warm
@@ -213,6 +266,16 @@ def _seed(engine: Engine) -> None:
         session.commit()
 
 
+def _started(stack: ExitStack, *args: str) -> subprocess.Popen:
+    """This module run as a process (`consume` or `relay`), once it said it is ready; stopped when `stack` closes."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.dual_write", *args], stdout=subprocess.PIPE)
+    stack.callback(_stop, process)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"ready":
+        raise RuntimeError(f"the baseline's {args[0]} process did not start")
+    return process
+
+
 def _delete_topology(connection: pika.BlockingConnection, name: str) -> None:
     """Remove the baseline's queue and exchange, then close the publisher's connection."""
     channel = connection.channel()
@@ -230,12 +293,16 @@ def _stop(consumer: subprocess.Popen) -> None:
         consumer.kill()
 
 
-async def _consume(copy_url: str, queue_name: str, amqp_url: str) -> None:
-    """Per message: upsert the copy if the version is newer, commit, then ack; until terminated."""
+async def _consume(copy_url: str, queue_name: str, amqp_url: str, inbox: bool) -> None:
+    """Per message: upsert the copy if the version is newer, commit, then ack; until terminated.
+
+    With `inbox` (the floor) the event's id is noted in the same transaction, and an id noted before is only acked.
+    """
     engine = make_engine(copy_url)
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     table = cast(Table, DwCopy.__table__)
-    statement = insert(table)
+    noted = upsert(cast(Table, DwInbox.__table__)).on_conflict_do_nothing().returning(DwInbox.event_id)
+    statement = upsert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.id],
         set_={
@@ -253,6 +320,9 @@ async def _consume(copy_url: str, queue_name: str, amqp_url: str) -> None:
         event = json.loads(message.body)
         data = event["data"]
         with Session(engine) as session:
+            if inbox and session.execute(noted, {"event_id": event["id"]}).first() is None:
+                await message.ack()  # a duplicate: applied before
+                return
             session.execute(
                 statement,
                 {
@@ -273,5 +343,51 @@ async def _consume(copy_url: str, queue_name: str, amqp_url: str) -> None:
     await asyncio.Event().wait()
 
 
+async def _relay(producer_url: str, exchange_name: str, amqp_url: str) -> None:
+    """The floor's relay: once woken by a commit (or after RELAY_POLL_SECONDS), publish the rows, then delete them.
+
+    In order, a batch at a time, its confirms awaited together (as the project's relay publishes); until terminated.
+    """
+    engine = relay_batch_engine(make_engine(producer_url))
+    watch = watch_outbox(make_engine(producer_url))
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.get_exchange(exchange_name, ensure=False)
+    woken = asyncio.Event()
+    descriptor = watch.fileno()
+    if descriptor is not None:
+        asyncio.get_running_loop().add_reader(descriptor, woken.set)
+    read = select(DwOutbox.seq, DwOutbox.body).order_by(DwOutbox.seq).limit(RELAY_BATCH)
+    print("ready", flush=True)
+    while True:
+        woken.clear()
+        watch.fired()  # takes the wake-ups queued so far; a commit after this sets `woken` again
+        while True:
+            with engine.connect() as reading:
+                rows = reading.execute(read).all()
+                reading.rollback()
+            if not rows:
+                break
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        aio_pika.Message(
+                            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
+                        ),
+                        "catalog.product.updated",
+                        mandatory=True,
+                    )
+                    for _, body in rows
+                )
+            )
+            with engine.begin() as marking:
+                marking.execute(delete(DwOutbox).where(DwOutbox.seq.in_([seq for seq, _ in rows])))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken.wait(), RELAY_POLL_SECONDS)
+
+
 if __name__ == "__main__":
-    asyncio.run(_consume(sys.argv[1], sys.argv[2], sys.argv[3]))
+    if sys.argv[1] == "relay":
+        asyncio.run(_relay(sys.argv[2], sys.argv[3], sys.argv[4]))
+    else:
+        asyncio.run(_consume(sys.argv[2], sys.argv[3], sys.argv[4], inbox=sys.argv[5:] == ["inbox"]))
