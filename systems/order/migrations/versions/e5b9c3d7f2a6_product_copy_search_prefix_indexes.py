@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in rebuild_index_sql(PRODUCT_COPY_SEARCH, op.get_bind().dialect.name):
+    for statement in rebuild_index_sql(PRODUCT_COPY_SEARCH, op.get_bind().dialect.name, prefixes="2 3"):
         op.execute(statement)
 
 
