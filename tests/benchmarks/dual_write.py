@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from federation.db import make_engine, make_session_factory, relay_batch_engine
-from federation.outbox_watch import CHANNEL, signal_file, watch_outbox
+from federation.outbox_watch import CHANNEL, OutboxWatch, signal_file, watch_outbox
 from tests.benchmarks.pipeline import Watcher
 from tests.benchmarks.stack import AMQP_URL, postgres_database, wait_until
 
@@ -134,7 +134,6 @@ class DualWrite:
     body_size: int
     consumer_pid: int
     via_outbox: bool = False
-    relay_pid: int | None = None
 
     def write(self, count: int, rate: float | None = None) -> list[tuple[uuid.UUID, int, float]]:
         """`count` price changes round-robin, each committed then published or queued: (id, version, commit time)."""
@@ -219,9 +218,8 @@ def running_dual_write(
             stack.callback(engine.dispose)
         name = f"bench-dw-{uuid.uuid4().hex[:10]}"
         parameters = pika.URLParameters(amqp_url)
-        parameters.heartbeat = (
-            0  # a blocking connection idle between its runs (the other paths' turns) would be dropped
-        )
+        # no heartbeats: a blocking connection idles through the other paths' turns, and the broker would drop it
+        parameters.heartbeat = 0
         connection = pika.BlockingConnection(parameters)
         stack.callback(_delete_topology, connection, name)
         channel = connection.channel()
@@ -230,7 +228,8 @@ def running_dual_write(
         channel.queue_bind(name, name, routing_key="catalog.product.#")
         channel.confirm_delivery()
         consumer = _started(stack, "consume", copy_url, name, amqp_url, *(["inbox"] if via_outbox else []))
-        relay = _started(stack, "relay", producer_url, name, amqp_url) if via_outbox else None
+        if via_outbox:
+            _started(stack, "relay", producer_url, name, amqp_url)
         rig = DualWrite(
             producer=make_session_factory(engines[0]),
             copy_url=copy_url,
@@ -240,7 +239,6 @@ def running_dual_write(
             body_size=body_size,
             consumer_pid=consumer.pid,
             via_outbox=via_outbox,
-            relay_pid=relay.pid if relay else None,
         )
         _seed(engines[0])
         rig.sustained_rate(PRODUCTS)  # every product once: the copy holds all, the paths are warm
@@ -353,15 +351,11 @@ async def _relay(producer_url: str, exchange_name: str, amqp_url: str) -> None:
     connection = await aio_pika.connect(amqp_url)
     channel = await connection.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(exchange_name, ensure=False)
-    woken = asyncio.Event()
-    descriptor = watch.fileno()
-    if descriptor is not None:
-        asyncio.get_running_loop().add_reader(descriptor, woken.set)
     read = select(DwOutbox.seq, DwOutbox.body).order_by(DwOutbox.seq).limit(RELAY_BATCH)
+    watch.fileno()  # watching from now on (SQLite: the signal file the writer touches exists), before saying so
     print("ready", flush=True)
     while True:
-        woken.clear()
-        watch.fired()  # takes the wake-ups queued so far; a commit after this sets `woken` again
+        watch.fired()  # takes the wake-ups queued so far: the rows they announced are read next
         while True:
             with engine.connect() as reading:
                 rows = reading.execute(read).all()
@@ -382,8 +376,29 @@ async def _relay(producer_url: str, exchange_name: str, amqp_url: str) -> None:
             )
             with engine.begin() as marking:
                 marking.execute(delete(DwOutbox).where(DwOutbox.seq.in_([seq for seq, _ in rows])))
+        await _woken(watch, RELAY_POLL_SECONDS)
+
+
+async def _woken(watch: OutboxWatch, timeout: float) -> None:
+    """Return once a commit was announced since the last look (at once if one was), or after `timeout` seconds.
+
+    The descriptor is watched only while waiting, as the project's relay does: watched while publishing, a commit
+    that arrived meanwhile would have the event loop call back again and again until the next look.
+    """
+    descriptor = watch.fileno()
+    if watch.fired():
+        return
+    if descriptor is None:  # the database cannot be reached: wait the whole timeout
+        await asyncio.sleep(timeout)
+        return
+    loop = asyncio.get_running_loop()
+    readable = asyncio.Event()
+    loop.add_reader(descriptor, readable.set)
+    try:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(woken.wait(), RELAY_POLL_SECONDS)
+            await asyncio.wait_for(readable.wait(), timeout)
+    finally:
+        loop.remove_reader(descriptor)
 
 
 if __name__ == "__main__":
