@@ -19,8 +19,8 @@ The rank is where the words are, by the columns' weights: PostgreSQL's `ts_rank`
 the same weights, each word counted once per column of the candidate's own row that holds it (LIKE: ASCII letters
 compare case-blind, others as they are; the ranking is affected, not the matching). FTS5's bm25 ranked by how rare
 each word is, which made it read every row holding each word (about 5,000 for each of "stoneware mug" at 100k
-products), and reading the text back out of the FTS5 table cost as much again as the table's rows, which the
-caller reads next anyway; a word's rarity is also not what PostgreSQL's ranking weighs.
+products); the text is read off the table's own rows, not out of the FTS5 table, which cost more: the caller reads
+those rows next anyway. A word's rarity is also not what PostgreSQL's ranking weighs.
 """
 
 from __future__ import annotations
